@@ -1,0 +1,640 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync: AF_VSYNC sockets.
+ *
+ * A socket binds to a named group on a ring. What it sends joins the ring's
+ * send queue and is ordered when this node holds the token; what the ring
+ * delivers to its group, and every view change, lands in its receive queue
+ * in the ring's total order.
+ *
+ * Locking: lock_sock() serialises a socket's bind, options and release.
+ * A bound socket sits on its ring's socks list, which only changes under
+ * the ring lock; delivery walks that list with the ring lock held, in
+ * softirq context, and queues with the receive queue's own lock. A bound
+ * socket holds a reference on its ring, so vs->ring stays valid until
+ * release even after the ring is deleted (ring->dead then tells).
+ */
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/socket.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "ring.h"
+
+/**
+ * struct vsync_sock - an AF_VSYNC socket
+ * @sk: the socket; must be first
+ * @ring: the ring it is bound to, with a reference, or NULL
+ * @node: entry in ring->socks, under the ring lock
+ * @group: the group name
+ * @group_len: its length
+ * @port: this socket's member id, unique on the node
+ * @self_delivery: receive our own messages
+ * @safe: default delivery guarantee for sends is safe
+ * @evicted: overran its receive queue; gets nothing more
+ */
+struct vsync_sock {
+	struct sock sk;
+	struct vsync_ring *ring;
+	struct list_head node;
+	char group[VSYNC_GROUP_MAX];
+	u8 group_len;
+	u32 port;
+	bool self_delivery;
+	bool safe;
+	bool evicted;
+};
+
+/**
+ * struct vsync_rcv_cb - what a received message carries in skb->cb
+ * @node: sender's node id
+ * @port: sender's member id
+ * @kind: enum vsync_kind
+ */
+struct vsync_rcv_cb {
+	u32 node;
+	u32 port;
+	u32 kind;
+};
+
+#define VSYNC_RCV_CB(skb) ((struct vsync_rcv_cb *)(skb)->cb)
+
+static atomic_t vsync_next_port = ATOMIC_INIT(0);
+
+static struct vsync_sock *vsync_sk(const struct sock *sk)
+{
+	return container_of(sk, struct vsync_sock, sk);
+}
+
+static struct proto vsync_proto = {
+	.name = "VSYNC",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct vsync_sock),
+};
+
+/* ------------------------------------------------------------------ */
+/* Delivery from the ring                                              */
+/* ------------------------------------------------------------------ */
+
+static void vsync_sock_evict(struct vsync_sock *vs)
+{
+	struct sock *sk = &vs->sk;
+
+	vs->evicted = true;
+	WRITE_ONCE(sk->sk_err, ENOBUFS);
+	sk_error_report(sk);
+}
+
+static void vsync_sock_queue(struct vsync_sock *vs, struct sk_buff *skb)
+{
+	struct sock *sk = &vs->sk;
+
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+}
+
+/**
+ * vsync_sock_deliver() - hand a message to the sockets of its group
+ * @r: the ring, locked
+ * @msg: the message data; consumed
+ * @origin: node that sent it
+ * @port: member that sent it
+ * @group: the group
+ * @safe: it was sent for safe delivery
+ *
+ * A socket whose receive queue cannot take the message is evicted: it gets
+ * ENOBUFS and nothing more, so the ring never waits for a slow reader and
+ * no reader silently misses a message.
+ */
+void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
+			u32 origin, u32 port, const char *group, bool safe)
+{
+	struct vsync_sock *vs;
+	struct sk_buff *c;
+
+	list_for_each_entry(vs, &r->socks, node) {
+		struct sock *sk = &vs->sk;
+		int rmem;
+
+		if (vs->evicted || strcmp(vs->group, group))
+			continue;
+		if (!vs->self_delivery && origin == r->node_id &&
+		    port == vs->port)
+			continue;
+		c = skb_clone(msg, GFP_ATOMIC);
+		if (!c) {
+			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+			vsync_sock_evict(vs);
+			continue;
+		}
+		rmem = atomic_read(&sk->sk_rmem_alloc);
+		if (rmem && rmem + c->truesize > READ_ONCE(sk->sk_rcvbuf)) {
+			kfree_skb(c);
+			vsync_sock_evict(vs);
+			continue;
+		}
+		VSYNC_RCV_CB(c)->node = origin;
+		VSYNC_RCV_CB(c)->port = port;
+		VSYNC_RCV_CB(c)->kind = VSYNC_KIND_DATA;
+		vsync_sock_queue(vs, c);
+	}
+	consume_skb(msg);
+}
+
+/**
+ * vsync_sock_view() - give every bound socket a view change
+ * @r: the ring, locked
+ * @kind: VSYNC_KIND_VIEW_TRANSITIONAL or VSYNC_KIND_VIEW_REGULAR
+ * @memb: the member nodes, sorted
+ * @n: how many
+ */
+void vsync_sock_view(struct vsync_ring *r, u32 kind, const u32 *memb, int n)
+{
+	struct vsync_view *v;
+	struct vsync_sock *vs;
+	struct sk_buff *skb;
+	int i;
+
+	list_for_each_entry(vs, &r->socks, node) {
+		if (vs->evicted)
+			continue;
+		skb = alloc_skb(struct_size(v, vv_members, n), GFP_ATOMIC);
+		if (!skb) {
+			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+			vsync_sock_evict(vs);
+			continue;
+		}
+		v = skb_put_zero(skb, struct_size(v, vv_members, n));
+		v->vv_kind = kind;
+		v->vv_count = n;
+		v->vv_ring_rep = r->id.rep;
+		v->vv_ring_seq = r->id.seq;
+		for (i = 0; i < n; i++)
+			v->vv_members[i].vm_node = memb[i];
+		VSYNC_RCV_CB(skb)->node = r->node_id;
+		VSYNC_RCV_CB(skb)->port = 0;
+		VSYNC_RCV_CB(skb)->kind = kind;
+		vsync_sock_queue(vs, skb);
+	}
+}
+
+/**
+ * vsync_sock_ring_gone() - the ring was deleted: detach its sockets
+ * @r: the ring, locked, dead
+ */
+void vsync_sock_ring_gone(struct vsync_ring *r)
+{
+	struct vsync_sock *vs, *tmp;
+
+	list_for_each_entry_safe(vs, tmp, &r->socks, node) {
+		list_del_init(&vs->node);
+		vs->sk.sk_state = TCP_CLOSE;
+		WRITE_ONCE(vs->sk.sk_err, ENODEV);
+		sk_error_report(&vs->sk);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Socket operations                                                   */
+/* ------------------------------------------------------------------ */
+
+static void vsync_unbind(struct vsync_sock *vs)
+{
+	struct vsync_ring *r = vs->ring;
+
+	if (!r)
+		return;
+	spin_lock_bh(&r->lock);
+	list_del_init(&vs->node);
+	spin_unlock_bh(&r->lock);
+	vs->ring = NULL;
+	vsync_ring_put(r);
+}
+
+static int vsync_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	lock_sock(sk);
+	vsync_unbind(vsync_sk(sk));
+	sock_orphan(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	skb_queue_purge(&sk->sk_receive_queue);
+	release_sock(sk);
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int vsync_bind(struct socket *sock, struct sockaddr *uaddr, int len)
+{
+	struct sockaddr_vsync *addr = (struct sockaddr_vsync *)uaddr;
+	struct sock *sk = sock->sk;
+	struct vsync_sock *vs = vsync_sk(sk);
+	struct vsync_ring *r;
+	size_t glen;
+	int ret;
+
+	if (len < (int)sizeof(*addr) || addr->svs_family != vsync_family)
+		return -EINVAL;
+	glen = strnlen(addr->svs_group, VSYNC_GROUP_MAX);
+	if (!glen || glen == VSYNC_GROUP_MAX)
+		return -EINVAL;
+
+	lock_sock(sk);
+	ret = -EINVAL;
+	if (vs->ring)
+		goto out;
+	r = vsync_ring_get_by_ifindex(sock_net(sk), addr->svs_ifindex);
+	ret = PTR_ERR(r);
+	if (IS_ERR(r))
+		goto out;
+	memcpy(vs->group, addr->svs_group, glen);
+	vs->group[glen] = '\0';
+	vs->group_len = glen;
+	vs->port = atomic_inc_return(&vsync_next_port);
+	spin_lock_bh(&r->lock);
+	if (r->dead) {
+		spin_unlock_bh(&r->lock);
+		vsync_ring_put(r);
+		ret = -ENODEV;
+		goto out;
+	}
+	vs->ring = r;
+	list_add_tail(&vs->node, &r->socks);
+	spin_unlock_bh(&r->lock);
+	/* The datagram core treats SEQPACKET as connection based. */
+	sk->sk_state = TCP_ESTABLISHED;
+	ret = 0;
+out:
+	release_sock(sk);
+	return ret;
+}
+
+static int vsync_getname(struct socket *sock, struct sockaddr *uaddr,
+			 int peer)
+{
+	struct sockaddr_vsync *addr = (struct sockaddr_vsync *)uaddr;
+	struct sock *sk = sock->sk;
+	struct vsync_sock *vs = vsync_sk(sk);
+	int ret = -ENOTCONN;
+
+	if (peer)
+		return -EOPNOTSUPP;
+	lock_sock(sk);
+	if (vs->ring) {
+		memset(addr, 0, sizeof(*addr));
+		addr->svs_family = vsync_family;
+		addr->svs_ifindex = vs->ring->dev->ifindex;
+		addr->svs_node = vs->ring->node_id;
+		addr->svs_port = vs->port;
+		memcpy(addr->svs_group, vs->group, vs->group_len);
+		ret = sizeof(*addr);
+	}
+	release_sock(sk);
+	return ret;
+}
+
+static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
+{
+	struct cmsghdr *cmsg;
+	u32 v;
+
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_VSYNC)
+			continue;
+		if (cmsg->cmsg_type != VSYNC_CMSG_DELIVERY ||
+		    cmsg->cmsg_len != CMSG_LEN(sizeof(u32)))
+			return -EINVAL;
+		memcpy(&v, CMSG_DATA(cmsg), sizeof(v));
+		if (v > VSYNC_DELIVERY_SAFE)
+			return -EINVAL;
+		*safe = v == VSYNC_DELIVERY_SAFE;
+	}
+	return 0;
+}
+
+static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	struct sock *sk = sock->sk;
+	struct vsync_sock *vs = vsync_sk(sk);
+	size_t linear, head;
+	struct vsync_ring *r;
+	struct sk_buff *skb;
+	bool safe;
+	int err;
+
+	if (msg->msg_flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
+		return -EOPNOTSUPP;
+	if (len > VSYNC_MSG_MAX)
+		return -EMSGSIZE;
+	r = READ_ONCE(vs->ring);
+	if (!r)
+		return -ENOTCONN;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	safe = READ_ONCE(vs->safe);
+	if (msg->msg_controllen) {
+		err = vsync_cmsg_delivery(msg, &safe);
+		if (err)
+			return err;
+	}
+
+	linear = min_t(size_t, len, SKB_MAX_ALLOC);
+	head = vs->group_len + linear;
+	skb = sock_alloc_send_pskb(sk, head, len - linear,
+				   msg->msg_flags & MSG_DONTWAIT, &err,
+				   PAGE_ALLOC_COSTLY_ORDER);
+	if (!skb)
+		return err;
+	skb_put(skb, head);
+	skb->data_len = len - linear;
+	skb->len = head + skb->data_len;
+	memcpy(skb->data, vs->group, vs->group_len);
+	err = skb_copy_datagram_from_iter(skb, vs->group_len, &msg->msg_iter,
+					  len);
+	if (err) {
+		kfree_skb(skb);
+		return err;
+	}
+	VSYNC_SKB_CB(skb)->port = vs->port;
+	VSYNC_SKB_CB(skb)->name_len = vs->group_len;
+	VSYNC_SKB_CB(skb)->safe = safe;
+
+	spin_lock_bh(&r->lock);
+	if (r->dead) {
+		spin_unlock_bh(&r->lock);
+		kfree_skb(skb);
+		return -ENODEV;
+	}
+	__skb_queue_tail(&r->sendq, skb);
+	r->sendq_bytes += skb->len;
+	vsync_srp_kick(r);
+	spin_unlock_bh(&r->lock);
+	vsync_ring_flush(r);
+	return len;
+}
+
+static int vsync_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+			 int flags)
+{
+	struct sock *sk = sock->sk;
+	struct vsync_sock *vs = vsync_sk(sk);
+	struct vsync_rcv_cb *cb;
+	struct sk_buff *skb;
+	size_t copied;
+	int err;
+
+	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_CMSG_COMPAT |
+		      MSG_WAITALL))
+		return -EOPNOTSUPP;
+	skb = skb_recv_datagram(sk, flags, &err);
+	if (!skb)
+		return err;
+	cb = VSYNC_RCV_CB(skb);
+	copied = min_t(size_t, len, skb->len);
+	if (copied < skb->len)
+		msg->msg_flags |= MSG_TRUNC;
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (err)
+		goto out;
+	if (cb->kind != VSYNC_KIND_DATA)
+		msg->msg_flags |= MSG_OOB;
+	msg->msg_flags |= MSG_EOR;
+	if (msg->msg_name) {
+		DECLARE_SOCKADDR(struct sockaddr_vsync *, addr, msg->msg_name);
+
+		memset(addr, 0, sizeof(*addr));
+		addr->svs_family = vsync_family;
+		addr->svs_node = cb->node;
+		addr->svs_port = cb->port;
+		lock_sock(sk);
+		if (vs->ring) {
+			addr->svs_ifindex = vs->ring->dev->ifindex;
+			memcpy(addr->svs_group, vs->group, vs->group_len);
+		}
+		release_sock(sk);
+		msg->msg_namelen = sizeof(*addr);
+	}
+	put_cmsg(msg, SOL_VSYNC, VSYNC_CMSG_KIND, sizeof(cb->kind), &cb->kind);
+	err = (flags & MSG_TRUNC) ? skb->len : copied;
+out:
+	skb_free_datagram(sk, skb);
+	return err;
+}
+
+static int vsync_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	lock_sock(sk);
+	sk->sk_shutdown |= how + 1;
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return 0;
+}
+
+static int vsync_setsockopt(struct socket *sock, int level, int optname,
+			    sockptr_t optval, unsigned int optlen)
+{
+	struct vsync_sock *vs = vsync_sk(sock->sk);
+	int val;
+
+	if (level != SOL_VSYNC)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+
+	switch (optname) {
+	case VSYNC_SELF_DELIVERY:
+		WRITE_ONCE(vs->self_delivery, !!val);
+		return 0;
+	case VSYNC_DELIVERY:
+		if (val != VSYNC_DELIVERY_AGREED && val != VSYNC_DELIVERY_SAFE)
+			return -EINVAL;
+		WRITE_ONCE(vs->safe, val == VSYNC_DELIVERY_SAFE);
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int vsync_get_view(struct vsync_sock *vs, char __user *optval,
+			  int __user *optlen, int len)
+{
+	struct vsync_ring *r = vs->ring;
+	struct vsync_view *v;
+	int i, n, size, ret = 0;
+
+	if (len < (int)sizeof(*v))
+		return -EINVAL;
+	v = kzalloc(struct_size(v, vv_members, VSYNC_MAX_NODES), GFP_KERNEL);
+	if (!v)
+		return -ENOMEM;
+	spin_lock_bh(&r->lock);
+	n = r->n_memb;
+	v->vv_kind = VSYNC_KIND_VIEW_REGULAR;
+	v->vv_count = n;
+	v->vv_ring_rep = r->id.rep;
+	v->vv_ring_seq = r->id.seq;
+	for (i = 0; i < n; i++)
+		v->vv_members[i].vm_node = r->memb[i].id;
+	spin_unlock_bh(&r->lock);
+	size = struct_size(v, vv_members, n);
+	if (copy_to_user(optval, v, min(len, size)) ||
+	    put_user(size, optlen))
+		ret = -EFAULT;
+	kfree(v);
+	return ret;
+}
+
+static int vsync_getsockopt(struct socket *sock, int level, int optname,
+			    char __user *optval, int __user *optlen)
+{
+	struct sock *sk = sock->sk;
+	struct vsync_sock *vs = vsync_sk(sk);
+	int len, val, ret = 0;
+
+	if (level != SOL_VSYNC)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+
+	lock_sock(sk);
+	switch (optname) {
+	case VSYNC_SELF_DELIVERY:
+		val = vs->self_delivery;
+		break;
+	case VSYNC_DELIVERY:
+		val = vs->safe ? VSYNC_DELIVERY_SAFE : VSYNC_DELIVERY_AGREED;
+		break;
+	case VSYNC_NODE_ID:
+	case VSYNC_PORT:
+	case VSYNC_VIEW:
+		if (!vs->ring) {
+			ret = -ENOTCONN;
+			goto out;
+		}
+		if (optname == VSYNC_VIEW) {
+			ret = vsync_get_view(vs, optval, optlen, len);
+			goto out;
+		}
+		val = optname == VSYNC_PORT ? vs->port : vs->ring->node_id;
+		break;
+	default:
+		ret = -ENOPROTOOPT;
+		goto out;
+	}
+	if (len < (int)sizeof(val)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (put_user(sizeof(val), optlen) ||
+	    copy_to_user(optval, &val, sizeof(val)))
+		ret = -EFAULT;
+out:
+	release_sock(sk);
+	return ret;
+}
+
+/*
+ * The family number is chosen at load time. The socket core finds us
+ * through net_proto_family; proto_ops.family is only informative.
+ */
+static const struct proto_ops vsync_ops = {
+	.family = PF_UNSPEC,
+	.owner = THIS_MODULE,
+	.release = vsync_release,
+	.bind = vsync_bind,
+	.connect = sock_no_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = sock_no_accept,
+	.getname = vsync_getname,
+	.poll = datagram_poll,
+	.ioctl = sock_no_ioctl,
+	.listen = sock_no_listen,
+	.shutdown = vsync_shutdown,
+	.setsockopt = vsync_setsockopt,
+	.getsockopt = vsync_getsockopt,
+	.sendmsg = vsync_sendmsg,
+	.recvmsg = vsync_recvmsg,
+	.mmap = sock_no_mmap,
+};
+
+static int vsync_create(struct net *net, struct socket *sock, int protocol,
+			int kern)
+{
+	struct vsync_sock *vs;
+	struct sock *sk;
+
+	if (protocol)
+		return -EPROTONOSUPPORT;
+	if (sock->type != SOCK_SEQPACKET)
+		return -ESOCKTNOSUPPORT;
+
+	sk = sk_alloc(net, vsync_family, GFP_KERNEL, &vsync_proto, kern);
+	if (!sk)
+		return -ENOMEM;
+	sock->ops = &vsync_ops;
+	sock_init_data(sock, sk);
+	vs = vsync_sk(sk);
+	INIT_LIST_HEAD(&vs->node);
+	vs->self_delivery = true;
+	return 0;
+}
+
+static struct net_proto_family vsync_family_ops __ro_after_init = {
+	.create = vsync_create,
+	.owner = THIS_MODULE,
+};
+
+/**
+ * vsync_sock_init() - register the socket family
+ *
+ * Return: 0, or a negative errno with a message saying why.
+ */
+int __init vsync_sock_init(void)
+{
+	int ret;
+
+	vsync_family_ops.family = vsync_family;
+
+	ret = proto_register(&vsync_proto, 1);
+	if (ret)
+		return ret;
+	ret = sock_register(&vsync_family_ops);
+	if (ret) {
+		if (ret == -EEXIST)
+			pr_err("socket family %d is already registered by another protocol; load vsync with family=N naming a free number\n",
+			       vsync_family);
+		else
+			pr_err("cannot register socket family %d: %d\n",
+			       vsync_family, ret);
+		proto_unregister(&vsync_proto);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * vsync_sock_uninit() - unregister the socket family
+ *
+ * No socket exists any more: each holds a module reference.
+ */
+void vsync_sock_uninit(void)
+{
+	sock_unregister(vsync_family);
+	proto_unregister(&vsync_proto);
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync: the L2 send and receive path, one for every medium.
+ *
+ * Receive: our packet_type is embedded in the ring and registered on the
+ * ring's device only, so container_of() finds the ring. The network stack
+ * calls us under rcu_read_lock(); vsync_bearer_disable() removes the handler
+ * and waits with synchronize_net() before the ring can go, so no reference
+ * is needed here. Every frame is validated before it is dispatched, under
+ * the ring lock, to srp.c (messages, tokens) or memb.c (membership).
+ *
+ * Send: frames are built under the ring lock and queued on the ring's txq;
+ * vsync_ring_flush() transmits them after the lock is dropped.
+ */
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "proto.h"
+#include "ring.h"
+
+/**
+ * vsync_frame_alloc() - allocate a frame with room for the L2 header
+ * @r: the ring
+ * @len: bytes of vsync header and body the frame will hold
+ * @gfp: allocation flags
+ *
+ * Return: an empty skb whose network header is at its data, or NULL.
+ */
+struct sk_buff *vsync_frame_alloc(struct vsync_ring *r, unsigned int len,
+				  gfp_t gfp)
+{
+	struct net_device *dev = r->dev;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(LL_RESERVED_SPACE(dev) + len + dev->needed_tailroom,
+			gfp);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	skb_reset_network_header(skb);
+	return skb;
+}
+
+/**
+ * vsync_frame_queue() - add the L2 header and queue a frame for sending
+ * @r: the ring, locked
+ * @skb: the frame, vsync header at its data; consumed
+ * @dst: hardware address to send to, or NULL for the ring's broadcast
+ */
+void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
+		       const u8 *dst)
+{
+	struct net_device *dev = r->dev;
+
+	skb->dev = dev;
+	skb->protocol = htons(r->cfg.ethertype);
+	skb->priority = TC_PRIO_CONTROL;
+	if (dev_hard_header(skb, dev, r->cfg.ethertype, dst ? dst : r->mcast,
+			    dev->dev_addr, skb->len) < 0) {
+		kfree_skb(skb);
+		return;
+	}
+	vsync_count(r, VSYNC_A_STATS_FRAMES_OUT);
+	vsync_count_add(r, VSYNC_A_STATS_BYTES_OUT, skb->len);
+	__skb_queue_tail(&r->txq, skb);
+}
+
+static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
+		     struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct vsync_ring *r = container_of(pt, struct vsync_ring, pt);
+	const struct vsync_hdr *h;
+	unsigned int len;
+	int why;
+
+	if (skb->pkt_type == PACKET_OTHERHOST ||
+	    skb->pkt_type == PACKET_OUTGOING ||
+	    skb->pkt_type == PACKET_LOOPBACK)
+		goto drop_quiet;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return NET_RX_DROP;
+
+	why = VSYNC_A_STATS_DROP_SHORT;
+	if (!pskb_may_pull(skb, sizeof(*h)))
+		goto drop;
+	h = (const struct vsync_hdr *)skb->data;
+	why = VSYNC_A_STATS_DROP_VERSION;
+	if (h->version != VSYNC_PROTOCOL_VERSION)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_TYPE;
+	if (!h->type || h->type >= __VSYNC_FT_MAX)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_SHORT;
+	len = ntohl(h->len);
+	if (len < sizeof(*h) || len > skb->len)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_SENDER;
+	if (!h->src)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_NOMEM;
+	if (pskb_trim(skb, len) || skb_linearize(skb))
+		goto drop;
+	h = (const struct vsync_hdr *)skb->data;
+
+	vsync_count(r, VSYNC_A_STATS_FRAMES_IN);
+	vsync_count_add(r, VSYNC_A_STATS_BYTES_IN, len);
+
+	spin_lock(&r->lock);
+	if (r->dead) {
+		spin_unlock(&r->lock);
+		goto drop_quiet;
+	}
+	if (ntohl(h->src) == r->node_id && h->type != VSYNC_FT_JOIN) {
+		/* Our frames never come back: someone else has our id. */
+		vsync_count(r, VSYNC_A_STATS_DUPLICATE_NODE_ID);
+		spin_unlock(&r->lock);
+		net_warn_ratelimited("vsync: %s: another node uses node id %u\n",
+				     r->dev->name, r->node_id);
+		goto drop_quiet;
+	}
+	switch (h->type) {
+	case VSYNC_FT_MCAST:
+		vsync_srp_rcv_mcast(r, skb);
+		break;
+	case VSYNC_FT_TOKEN:
+		vsync_srp_rcv_token(r, skb);
+		break;
+	case VSYNC_FT_JOIN:
+		vsync_memb_rcv_join(r, skb);
+		break;
+	case VSYNC_FT_COMMIT:
+		vsync_memb_rcv_commit(r, skb);
+		break;
+	case VSYNC_FT_LEAVE:
+		vsync_memb_rcv_leave(r, skb);
+		break;
+	case VSYNC_FT_MERGE:
+		vsync_memb_rcv_merge(r, skb);
+		break;
+	}
+	spin_unlock(&r->lock);
+	vsync_ring_flush(r);
+	return NET_RX_SUCCESS;
+
+drop:
+	vsync_count(r, why);
+drop_quiet:
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+/**
+ * vsync_bearer_enable() - start receiving the ring's frames
+ * @r: the ring, configured, under RTNL
+ *
+ * Return: 0.
+ */
+int vsync_bearer_enable(struct vsync_ring *r)
+{
+	r->pt.type = htons(r->cfg.ethertype);
+	r->pt.dev = r->dev;
+	r->pt.func = vsync_rcv;
+	dev_add_pack(&r->pt);
+	return 0;
+}
+
+/**
+ * vsync_bearer_disable() - stop receiving; no receive runs on return
+ * @r: the ring, under RTNL
+ */
+void vsync_bearer_disable(struct vsync_ring *r)
+{
+	/* dev_remove_pack() waits for receivers with synchronize_net(). */
+	dev_remove_pack(&r->pt);
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vsync: the ring object and the Totem protocol state it carries.
+ *
+ * Locking rules for everything declared here:
+ *  - vsync_ring.lock (a spinlock, taken with BHs off from process context)
+ *    guards all protocol state: the state machine, the stores, the token,
+ *    the membership sets, the send queue, the list of bound sockets and the
+ *    timers' decisions. The receive path (softirq) and the timers (soft
+ *    hrtimers, softirq) take it plainly.
+ *  - Frames are never transmitted under the lock: they are queued on
+ *    vsync_ring.txq and sent by vsync_ring_flush() after the unlock.
+ *  - Configuration fields (cfg, node_id, dev, media, mtu) change only under
+ *    RTNL *and* the lock, so either suffices to read them.
+ *  - A ring is freed through kref + RCU; the receive path relies on
+ *    dev_remove_pack() + synchronize_net() instead of a reference.
+ *  - Lock order: RTNL, then vsync_ring.lock, then a socket's queue lock.
+ */
+#ifndef _VSYNC_RING_H
+#define _VSYNC_RING_H
+
+#include <linux/hrtimer.h>
+#include <linux/kref.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+
+#include "vsync.h"
+
+/* Timer defaults in milliseconds, and the limits the netlink policy uses. */
+#define VSYNC_DEF_TOKEN_TIMEOUT		50
+#define VSYNC_DEF_TOKEN_RETRANSMIT	10
+#define VSYNC_DEF_JOIN_TIMEOUT		10
+#define VSYNC_DEF_CONSENSUS_TIMEOUT	80
+#define VSYNC_DEF_WINDOW		64
+#define VSYNC_DEF_MAX_MESSAGES		16
+#define VSYNC_TOKEN_TIMEOUT_MIN		2
+#define VSYNC_TOKEN_TIMEOUT_MAX		60000
+#define VSYNC_TIMER_MIN			1
+#define VSYNC_TIMER_MAX			60000
+#define VSYNC_CONSENSUS_MAX		120000
+#define VSYNC_WINDOW_MAX		4096
+
+/* Largest ring: the commit token must fit one frame at the minimum MTU. */
+#define VSYNC_MAX_NODES			32
+/* Frames a store holds, a power of two; bounds the sequence window. */
+#define VSYNC_STORE_SIZE		16384
+/* Retransmission requests one token carries. */
+#define VSYNC_RTR_MAX			64
+/* Smallest frame payload a device must carry. */
+#define VSYNC_MIN_MTU			1024
+
+/**
+ * struct vsync_media - a link layer vsync runs on
+ * @name: "eth" or "ib"
+ * @type: the ARPHRD_* type of its netdevices
+ * @hwaddr_len: length of its hardware addresses
+ * @node_id: derives a node id from a hardware address
+ */
+struct vsync_media {
+	const char *name;
+	unsigned short type;
+	u8 hwaddr_len;
+	u32 (*node_id)(const u8 *hwaddr);
+};
+
+/**
+ * struct vsync_config - per ring tunables
+ * @token_timeout: ms without the token before membership starts
+ * @token_retransmit: ms before an unacknowledged token is sent again
+ * @join_timeout: ms between join messages in gather
+ * @consensus_timeout: ms to wait for consensus before failing the silent
+ * @window: frames all nodes together may send per rotation
+ * @max_messages: frames one node may send per token visit
+ * @ethertype: the EtherType of the ring's frames
+ */
+struct vsync_config {
+	u32 token_timeout;
+	u32 token_retransmit;
+	u32 join_timeout;
+	u32 consensus_timeout;
+	u32 window;
+	u32 max_messages;
+	u16 ethertype;
+};
+
+/**
+ * struct vsync_ring_id - names one installed ring
+ * @rep: the representative, the lowest node id of the ring
+ * @seq: a sequence number larger than any earlier ring's of its members
+ */
+struct vsync_ring_id {
+	u32 rep;
+	u64 seq;
+};
+
+/**
+ * struct vsync_node - a node and its hardware address
+ * @id: node id
+ * @hwaddr: hardware address, media hwaddr_len bytes are valid
+ */
+struct vsync_node {
+	u32 id;
+	u8 hwaddr[VSYNC_HWADDR_MAX];
+};
+
+/**
+ * struct vsync_store - the frames of one ring, by sequence number
+ * @slot: VSYNC_STORE_SIZE frames, frame s at s & (VSYNC_STORE_SIZE - 1)
+ * @base: frames up to here are released; slots hold (base, base + size]
+ * @aru: every frame up to here is held or released (all received up to)
+ * @high: the highest sequence number held
+ * @delivered: frames up to here are delivered
+ */
+struct vsync_store {
+	struct sk_buff **slot;
+	u64 base;
+	u64 aru;
+	u64 high;
+	u64 delivered;
+};
+
+/**
+ * struct vsync_reasm - a message being reassembled from fragments
+ * @origin: node that sent it
+ * @head: first fragment; later ones hang on its frag_list
+ * @tail: last fragment on the list
+ * @total: announced length of the whole message
+ * @len: bytes gathered so far
+ * @port: sending socket's member id
+ * @safe: delivery guarantee asked for
+ * @group: group name
+ */
+struct vsync_reasm {
+	u32 origin;
+	u32 port;
+	bool safe;
+	char group[VSYNC_GROUP_MAX];
+	struct sk_buff *head;
+	struct sk_buff *tail;
+	u32 total;
+	u32 len;
+};
+
+/**
+ * struct vsync_tok - the regular token, in host order
+ * @token_seq: hop counter
+ * @seq: highest sequence number assigned
+ * @aru: all received up to
+ * @install_seq: recovery is complete up to here (with VSYNC_TF_INSTALL)
+ * @aru_id: who lowered @aru
+ * @fcc: frames sent in the last rotation
+ * @backlog: messages waiting, summed over a rotation
+ * @recov_mask: members that still have frames to recover
+ * @flags: VSYNC_TF_*
+ * @n_rtr: entries in @rtr
+ * @rtr: sequence numbers to retransmit
+ */
+struct vsync_tok {
+	u64 token_seq;
+	u64 seq;
+	u64 aru;
+	u64 install_seq;
+	u32 aru_id;
+	u32 fcc;
+	u32 backlog;
+	u32 recov_mask;
+	u16 flags;
+	u16 n_rtr;
+	u64 rtr[VSYNC_RTR_MAX];
+};
+
+/**
+ * struct vsync_old_ring - what a member brings from its previous ring
+ * @id: that ring
+ * @aru: its all-received-up-to there
+ * @safe: how far it delivered safe messages there
+ */
+struct vsync_old_ring {
+	struct vsync_ring_id id;
+	u64 aru;
+	u64 safe;
+};
+
+enum vsync_timer {
+	VSYNC_T_TOKEN,		/* token loss */
+	VSYNC_T_RETRANS,	/* token retransmit */
+	VSYNC_T_HOLD,		/* idle token hold at the representative */
+	VSYNC_T_JOIN,		/* join resend in gather */
+	VSYNC_T_CONSENSUS,	/* consensus give up */
+	VSYNC_T_MERGE,		/* merge detect broadcast */
+	VSYNC_T_NUM,
+};
+
+/**
+ * struct vsync_ring - a Totem ring on one netdevice
+ * @list: entry in vsync_net.rings
+ * @ref: references: the namespace's list and every bound socket
+ * @rcu: frees the ring after readers are done
+ * @vn: the namespace
+ * @dev: the netdevice, held
+ * @dev_tracker: tracks the reference on @dev
+ * @media: the link layer
+ * @pt: our packet handler on @dev
+ * @cfg: tunables
+ * @node_id: this node's id
+ * @hwaddr: this node's hardware address
+ * @mcast: destination of broadcasts
+ * @mtu: largest frame payload
+ * @lock: protects everything below, see the top of this file
+ * @state: enum vsync_ring_state
+ * @dead: deleted; no more protocol activity
+ * @id: the installed ring
+ * @max_ring_seq: the highest ring sequence number this node has seen
+ * @memb: members of the installed ring, sorted by id
+ * @n_memb: entries in @memb
+ * @store: frames of the installed ring
+ * @token_seq: hop counter of the last token accepted
+ * @tok: the last token sent (for retransmission) or held
+ * @tok_held: this node holds @tok (idle hold, or a ring of one)
+ * @tok_sent: @tok went out and may need retransmission
+ * @prev_aru: the token's aru at the previous visit, for safe delivery
+ * @safe: frames up to here are known to be held by every member
+ * @sent_last: frames this node sent at its previous visit (flow control)
+ * @backlog_last: backlog this node reported at its previous visit
+ * @clean_seq: recovery: token seq at the last clean visit
+ * @clean_visits: recovery: consecutive clean visits
+ * @low_aru: recovery: lowest aru of the members from our old ring
+ * @max_safe: recovery: highest safe point of the members from our old ring
+ * @proc: gather: nodes that should form the new ring
+ * @n_proc: entries in @proc
+ * @fail: gather: nodes considered failed
+ * @n_fail: entries in @fail
+ * @consensus: gather: bit i set when @proc[i] agrees with our sets
+ * @nodes: every node heard from, with its hardware address
+ * @n_nodes: entries in @nodes
+ * @commit_rotation: round of the commit token we hold or sent last
+ * @commit_filled: entries of @old filled in so far
+ * @commit_sent: a commit token went out and may need retransmission
+ * @new_id: the ring being formed
+ * @new_memb: its members
+ * @n_new: entries in @new_memb
+ * @old: per member of @new_memb, what it brings from its previous ring
+ * @old_store: recovery: frames of our previous ring
+ * @old_id: recovery: our previous ring
+ * @old_memb: recovery: members of our previous ring
+ * @n_old_memb: entries in @old_memb
+ * @recovery_q: frames of the old ring to send again in recovery
+ * @sendq: messages from local sockets waiting for the token
+ * @send_off: bytes of the head of @sendq already sent
+ * @sendq_bytes: bytes in @sendq
+ * @reasm: reassembly, one per possible origin
+ * @socks: bound sockets
+ * @txq: frames to transmit once the lock is dropped
+ * @ntfq: netlink notifications to send once the lock is dropped
+ * @timer: the protocol timers
+ * @stats: counters, indexed by enum vsync_a_stats
+ */
+struct vsync_ring {
+	struct list_head list;
+	struct kref ref;
+	struct rcu_head rcu;
+	struct vsync_net *vn;
+	struct net_device *dev;
+	netdevice_tracker dev_tracker;
+	const struct vsync_media *media;
+	struct packet_type pt;
+
+	struct vsync_config cfg;
+	u32 node_id;
+	u8 hwaddr[VSYNC_HWADDR_MAX];
+	u8 mcast[VSYNC_HWADDR_MAX];
+	unsigned int mtu;
+
+	spinlock_t lock;	/* see the top of this file */
+	int state;
+	bool dead;
+	struct vsync_ring_id id;
+	u64 max_ring_seq;
+	struct vsync_node memb[VSYNC_MAX_NODES];
+	int n_memb;
+	struct vsync_store store;
+
+	u64 token_seq;
+	struct vsync_tok tok;
+	bool tok_held;
+	bool tok_sent;
+	u64 prev_aru;
+	u64 safe;
+	u32 sent_last;
+	u32 backlog_last;
+	u64 clean_seq;
+	int clean_visits;
+	u64 low_aru;
+	u64 max_safe;
+
+	u32 proc[VSYNC_MAX_NODES];
+	int n_proc;
+	u32 fail[VSYNC_MAX_NODES];
+	int n_fail;
+	unsigned long consensus;
+	struct vsync_node nodes[2 * VSYNC_MAX_NODES];
+	int n_nodes;
+
+	u8 commit_rotation;
+	u8 commit_filled;
+	bool commit_sent;
+	struct vsync_ring_id new_id;
+	u32 new_memb[VSYNC_MAX_NODES];
+	int n_new;
+	struct vsync_old_ring old[VSYNC_MAX_NODES];
+	struct vsync_store old_store;
+	struct vsync_ring_id old_id;
+	u32 old_memb[VSYNC_MAX_NODES];
+	int n_old_memb;
+	struct sk_buff_head recovery_q;
+
+	struct sk_buff_head sendq;
+	u32 send_off;
+	u64 sendq_bytes;
+	struct vsync_reasm reasm[VSYNC_MAX_NODES];
+
+	struct list_head socks;
+	struct sk_buff_head txq;
+	struct sk_buff_head ntfq;
+	struct hrtimer timer[VSYNC_T_NUM];
+	atomic64_t stats[VSYNC_A_STATS_MAX + 1];
+};
+
+static inline void vsync_count(struct vsync_ring *r, int counter)
+{
+	atomic64_inc(&r->stats[counter]);
+}
+
+static inline void vsync_count_add(struct vsync_ring *r, int counter, u64 n)
+{
+	atomic64_add(n, &r->stats[counter]);
+}
+
+/* ring.c */
+void vsync_ring_put(struct vsync_ring *r);
+struct vsync_ring *vsync_ring_get_by_ifindex(struct net *net, int ifindex);
+void vsync_ring_flush(struct vsync_ring *r);
+void vsync_ring_timer_start(struct vsync_ring *r, enum vsync_timer t,
+			    u32 ms);
+void vsync_ring_timer_stop(struct vsync_ring *r, enum vsync_timer t);
+void vsync_ring_notify_view(struct vsync_ring *r);
+
+/* media.c */
+const struct vsync_media *vsync_media_find(const struct net_device *dev);
+
+/* bearer.c */
+int vsync_bearer_enable(struct vsync_ring *r);
+void vsync_bearer_disable(struct vsync_ring *r);
+struct sk_buff *vsync_frame_alloc(struct vsync_ring *r, unsigned int len,
+				  gfp_t gfp);
+void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
+		       const u8 *dst);
+
+/* srp.c */
+int vsync_store_init(struct vsync_store *s);
+void vsync_store_free(struct vsync_store *s);
+void vsync_store_reset(struct vsync_store *s);
+void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_srp_token_loss(struct vsync_ring *r);
+void vsync_srp_token_retransmit(struct vsync_ring *r);
+void vsync_srp_hold_expired(struct vsync_ring *r);
+void vsync_srp_start_token(struct vsync_ring *r);
+void vsync_srp_kick(struct vsync_ring *r);
+void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
+		       u64 upto, u64 safe_upto);
+void vsync_srp_deliver_frame(struct vsync_ring *r, struct sk_buff *f);
+void vsync_srp_reasm_reset(struct vsync_ring *r);
+struct sk_buff *vsync_store_get(struct vsync_store *s, u64 seq);
+void vsync_srp_reset(struct vsync_ring *r);
+
+/* memb.c */
+void vsync_memb_start(struct vsync_ring *r);
+void vsync_memb_gather(struct vsync_ring *r, u32 failed);
+void vsync_memb_leave(struct vsync_ring *r);
+void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_memb_rcv_leave(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_memb_rcv_merge(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_memb_join_timer(struct vsync_ring *r);
+void vsync_memb_consensus_timer(struct vsync_ring *r);
+void vsync_memb_merge_timer(struct vsync_ring *r);
+void vsync_memb_recovery_check(struct vsync_ring *r, struct vsync_tok *t);
+bool vsync_memb_commit_retransmit(struct vsync_ring *r);
+int vsync_memb_index(const struct vsync_node *set, int n, u32 id);
+
+/* af_vsync.c */
+/**
+ * struct vsync_skb_cb - a queued message's metadata, in skb->cb
+ * @port: sending socket's member id
+ * @name_len: the group name's length; the name starts the data
+ * @safe: deliver only once safe
+ */
+struct vsync_skb_cb {
+	u32 port;
+	u8 name_len;
+	u8 safe;
+};
+
+#define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)(skb)->cb)
+
+void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
+			u32 origin, u32 port, const char *group, bool safe);
+void vsync_sock_view(struct vsync_ring *r, u32 kind,
+		     const u32 *memb, int n);
+void vsync_sock_ring_gone(struct vsync_ring *r);
+
+#endif /* _VSYNC_RING_H */

@@ -1,0 +1,997 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync: Totem single-ring ordering.
+ *
+ * Only the holder of the token broadcasts; each frame it sends takes the
+ * next ring sequence number from the token, so the sequence numbers are
+ * the total order. Every node keeps the frames of its ring in a store
+ * indexed by sequence number, delivers them in order once all earlier ones
+ * are held (agreed) or once the token shows every member holds them (safe),
+ * and asks for the ones it lacks in the token's retransmission list.
+ *
+ * Locking: every function here runs with the ring lock held (see ring.h),
+ * in softirq context or with BHs off. Nothing sleeps; frames go to the
+ * ring's txq and leave after the unlock.
+ */
+#include <linux/skbuff.h>
+#include <linux/slab.h>
+
+#include "proto.h"
+#include "ring.h"
+
+#define VSYNC_STORE_MASK	(VSYNC_STORE_SIZE - 1)
+/* Room kept free in every frame so that recovery can wrap it. */
+#define VSYNC_RECOV_OVERHEAD	(sizeof(struct vsync_mcast) + \
+				 sizeof(struct vsync_recov))
+/* A fragment smaller than this is not started at the end of a frame. */
+#define VSYNC_MIN_FRAGMENT	256
+
+/* ------------------------------------------------------------------ */
+/* The store                                                           */
+/* ------------------------------------------------------------------ */
+
+/**
+ * vsync_store_init() - allocate an empty store
+ * @s: the store
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vsync_store_init(struct vsync_store *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->slot = kvcalloc(VSYNC_STORE_SIZE, sizeof(*s->slot), GFP_KERNEL);
+	return s->slot ? 0 : -ENOMEM;
+}
+
+/**
+ * vsync_store_reset() - release every frame and start from sequence 1
+ * @s: the store
+ */
+void vsync_store_reset(struct vsync_store *s)
+{
+	u64 seq, end;
+
+	if (!s->slot)
+		return;
+	end = min(s->high, s->base + VSYNC_STORE_SIZE);
+	for (seq = s->base + 1; seq <= end; seq++) {
+		kfree_skb(s->slot[seq & VSYNC_STORE_MASK]);
+		s->slot[seq & VSYNC_STORE_MASK] = NULL;
+	}
+	s->base = 0;
+	s->aru = 0;
+	s->high = 0;
+	s->delivered = 0;
+}
+
+/**
+ * vsync_store_free() - release every frame and the store itself
+ * @s: the store
+ */
+void vsync_store_free(struct vsync_store *s)
+{
+	vsync_store_reset(s);
+	kvfree(s->slot);
+	s->slot = NULL;
+}
+
+static bool vsync_store_window(const struct vsync_store *s, u64 seq)
+{
+	return seq > s->base && seq <= s->base + VSYNC_STORE_SIZE;
+}
+
+/**
+ * vsync_store_get() - the frame with a sequence number, if held
+ * @s: the store
+ * @seq: sequence number
+ *
+ * Return: the frame, still owned by the store, or NULL.
+ */
+struct sk_buff *vsync_store_get(struct vsync_store *s, u64 seq)
+{
+	if (!vsync_store_window(s, seq))
+		return NULL;
+	return s->slot[seq & VSYNC_STORE_MASK];
+}
+
+/* Takes @skb on success only. */
+static int vsync_store_put(struct vsync_store *s, u64 seq,
+			   struct sk_buff *skb)
+{
+	if (!vsync_store_window(s, seq))
+		return -ERANGE;
+	if (s->slot[seq & VSYNC_STORE_MASK] || seq <= s->aru)
+		return -EEXIST;
+	s->slot[seq & VSYNC_STORE_MASK] = skb;
+	if (seq > s->high)
+		s->high = seq;
+	while (vsync_store_get(s, s->aru + 1))
+		s->aru++;
+	return 0;
+}
+
+/* Frames every member holds and this node delivered are no longer needed. */
+static void vsync_store_release(struct vsync_store *s, u64 upto)
+{
+	upto = min3(upto, s->delivered, s->aru);
+	while (s->base < upto) {
+		s->base++;
+		kfree_skb(s->slot[s->base & VSYNC_STORE_MASK]);
+		s->slot[s->base & VSYNC_STORE_MASK] = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Frame parsing                                                       */
+/* ------------------------------------------------------------------ */
+
+/**
+ * struct vsync_ent - one entry of a message frame, parsed and checked
+ * @off: offset of its data in the frame
+ * @len: bytes of data
+ * @total: length of the whole message
+ * @port: sending member id
+ * @flags: VSYNC_EF_*
+ * @name: group name, not NUL-terminated
+ * @name_len: its length
+ */
+struct vsync_ent {
+	unsigned int off;
+	u32 len;
+	u32 total;
+	u32 port;
+	u16 flags;
+	const char *name;
+	unsigned int name_len;
+};
+
+#define VSYNC_EF_ALL (VSYNC_EF_FIRST | VSYNC_EF_LAST | VSYNC_EF_SAFE)
+
+/* Parses the entry at *pos of a linear frame ending at @end. */
+static bool vsync_ent_next(const u8 *data, unsigned int end,
+			   unsigned int *pos, struct vsync_ent *ent)
+{
+	const struct vsync_entry *e;
+	unsigned int p = *pos, nl, dl;
+
+	if (end - p < sizeof(*e))
+		return false;
+	e = (const struct vsync_entry *)(data + p);
+	p += sizeof(*e);
+	ent->len = ntohl(e->len);
+	ent->total = ntohl(e->total);
+	ent->port = ntohl(e->port);
+	ent->flags = ntohs(e->flags);
+	ent->name_len = e->name_len;
+	if (!ent->name_len || ent->name_len >= VSYNC_GROUP_MAX ||
+	    ent->flags & ~VSYNC_EF_ALL || ent->total > VSYNC_MSG_MAX ||
+	    ent->len > ent->total ||
+	    ((ent->flags & VSYNC_EF_FIRST) && (ent->flags & VSYNC_EF_LAST) &&
+	     ent->len != ent->total))
+		return false;
+	nl = ALIGN(ent->name_len, 4);
+	dl = ALIGN(ent->len, 4);
+	if (end - p < nl || end - p - nl < dl)
+		return false;
+	ent->name = (const char *)data + p;
+	ent->off = p + nl;
+	*pos = p + nl + dl;
+	return true;
+}
+
+/* Checks the message body at @pos (vsync_mcast and entries) up to @end. */
+static bool vsync_mcast_valid(const u8 *data, unsigned int pos,
+			      unsigned int end, bool inner)
+{
+	const struct vsync_mcast *m;
+	struct vsync_ent ent;
+	unsigned int i, count;
+	u16 flags;
+
+	if (end - pos < sizeof(*m))
+		return false;
+	m = (const struct vsync_mcast *)(data + pos);
+	pos += sizeof(*m);
+	flags = ntohs(m->flags);
+	count = ntohs(m->count);
+	if (!m->seq || !m->origin ||
+	    flags & ~(VSYNC_MF_RECOVERY | VSYNC_MF_SAFE))
+		return false;
+	if (flags & VSYNC_MF_RECOVERY) {
+		if (inner || count || end - pos < sizeof(struct vsync_recov))
+			return false;
+		return vsync_mcast_valid(data, pos + sizeof(struct vsync_recov),
+					 end, true);
+	}
+	if (!count)
+		return false;
+	for (i = 0; i < count; i++)
+		if (!vsync_ent_next(data, end, &pos, &ent))
+			return false;
+	return pos == end;
+}
+
+static const struct vsync_mcast *vsync_mcast_of(const struct sk_buff *f)
+{
+	return (const struct vsync_mcast *)(f->data + sizeof(struct vsync_hdr));
+}
+
+static bool vsync_is_member(const struct vsync_ring *r, u32 id)
+{
+	int i;
+
+	for (i = 0; i < r->n_memb; i++)
+		if (r->memb[i].id == id)
+			return true;
+	return false;
+}
+
+static void vsync_hdr_fill(struct vsync_ring *r, struct vsync_hdr *h, u8 type,
+			   unsigned int len)
+{
+	h->version = VSYNC_PROTOCOL_VERSION;
+	h->type = type;
+	h->flags = 0;
+	h->len = htonl(len);
+	h->src = htonl(r->node_id);
+	h->ring_rep = htonl(r->id.rep);
+	h->ring_seq = cpu_to_be64(r->id.seq);
+}
+
+/* ------------------------------------------------------------------ */
+/* Delivery                                                            */
+/* ------------------------------------------------------------------ */
+
+static struct vsync_reasm *vsync_reasm_find(struct vsync_ring *r, u32 origin,
+					    bool create)
+{
+	struct vsync_reasm *free = NULL;
+	int i;
+
+	for (i = 0; i < VSYNC_MAX_NODES; i++) {
+		if (r->reasm[i].head && r->reasm[i].origin == origin)
+			return &r->reasm[i];
+		if (!r->reasm[i].head && !free)
+			free = &r->reasm[i];
+	}
+	return create ? free : NULL;
+}
+
+static void vsync_reasm_drop(struct vsync_reasm *ra)
+{
+	kfree_skb(ra->head);
+	ra->head = NULL;
+	ra->tail = NULL;
+}
+
+/**
+ * vsync_srp_reasm_reset() - forget messages half reassembled
+ * @r: the ring, locked
+ *
+ * At a configuration change the rest of such a message can no longer come:
+ * its sender starts it again on the new ring.
+ */
+void vsync_srp_reasm_reset(struct vsync_ring *r)
+{
+	int i;
+
+	for (i = 0; i < VSYNC_MAX_NODES; i++)
+		vsync_reasm_drop(&r->reasm[i]);
+}
+
+static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
+				       struct sk_buff *f,
+				       const struct vsync_ent *ent)
+{
+	struct sk_buff *c = skb_clone(f, GFP_ATOMIC);
+
+	if (!c) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		return NULL;
+	}
+	skb_pull(c, ent->off);
+	skb_trim(c, ent->len);
+	return c;
+}
+
+static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
+			      u32 origin, const struct vsync_ent *ent)
+{
+	bool first = ent->flags & VSYNC_EF_FIRST;
+	bool last = ent->flags & VSYNC_EF_LAST;
+	struct vsync_reasm *ra;
+	char group[VSYNC_GROUP_MAX];
+	struct sk_buff *c;
+
+	if (first && last) {
+		c = vsync_ent_clone(r, f, ent);
+		if (!c)
+			return;
+		memcpy(group, ent->name, ent->name_len);
+		group[ent->name_len] = '\0';
+		vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
+		vsync_sock_deliver(r, c, origin, ent->port, group,
+				   ent->flags & VSYNC_EF_SAFE);
+		return;
+	}
+
+	ra = vsync_reasm_find(r, origin, first);
+	if (!ra)
+		return;	/* the start was on a ring we were not part of */
+	if (first) {
+		if (ra->head)
+			vsync_reasm_drop(ra);
+		ra->head = alloc_skb(0, GFP_ATOMIC);
+		if (!ra->head) {
+			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+			return;
+		}
+		ra->origin = origin;
+		ra->port = ent->port;
+		ra->total = ent->total;
+		ra->len = 0;
+		ra->safe = ent->flags & VSYNC_EF_SAFE;
+		memcpy(ra->group, ent->name, ent->name_len);
+		ra->group[ent->name_len] = '\0';
+	} else if (ra->port != ent->port || ra->total != ent->total ||
+		   ra->len + ent->len > ra->total) {
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+		vsync_reasm_drop(ra);
+		return;
+	}
+
+	c = vsync_ent_clone(r, f, ent);
+	if (!c) {
+		vsync_reasm_drop(ra);
+		return;
+	}
+	if (!ra->tail)
+		skb_shinfo(ra->head)->frag_list = c;
+	else
+		ra->tail->next = c;
+	ra->tail = c;
+	ra->head->len += c->len;
+	ra->head->data_len += c->len;
+	ra->head->truesize += c->truesize;
+	ra->len += ent->len;
+
+	if (!last)
+		return;
+	if (ra->len != ra->total) {
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+		vsync_reasm_drop(ra);
+		return;
+	}
+	c = ra->head;
+	ra->head = NULL;
+	ra->tail = NULL;
+	vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
+	vsync_sock_deliver(r, c, origin, ra->port, ra->group, ra->safe);
+}
+
+/**
+ * vsync_srp_deliver_frame() - deliver the messages of one frame
+ * @r: the ring, locked
+ * @f: the frame, still owned by its store
+ */
+void vsync_srp_deliver_frame(struct vsync_ring *r, struct sk_buff *f)
+{
+	const struct vsync_mcast *m = vsync_mcast_of(f);
+	unsigned int pos = sizeof(struct vsync_hdr) + sizeof(*m);
+	unsigned int i, count = ntohs(m->count);
+	u32 origin = ntohl(m->origin);
+	struct vsync_ent ent;
+
+	if (ntohs(m->flags) & VSYNC_MF_RECOVERY)
+		return;
+	for (i = 0; i < count; i++) {
+		/* Checked on receipt; this cannot fail. */
+		if (!vsync_ent_next(f->data, f->len, &pos, &ent))
+			break;
+		vsync_deliver_ent(r, f, origin, &ent);
+	}
+}
+
+/**
+ * vsync_srp_deliver() - deliver held frames in sequence order
+ * @r: the ring, locked
+ * @s: the store to deliver from
+ * @upto: deliver no frame past this one
+ * @safe_upto: frames with safe messages only up to here
+ */
+void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
+		       u64 upto, u64 safe_upto)
+{
+	struct sk_buff *f;
+
+	while (s->delivered < upto) {
+		f = vsync_store_get(s, s->delivered + 1);
+		if (!f)
+			break;
+		if ((ntohs(vsync_mcast_of(f)->flags) & VSYNC_MF_SAFE) &&
+		    s->delivered + 1 > safe_upto)
+			break;
+		vsync_srp_deliver_frame(r, f);
+		s->delivered++;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Receiving message frames                                            */
+/* ------------------------------------------------------------------ */
+
+/* A recovery frame carries a frame of an old ring: put it in old_store. */
+static void vsync_recovery_unwrap(struct vsync_ring *r, struct sk_buff *skb)
+{
+	unsigned int off = sizeof(struct vsync_hdr) + sizeof(struct vsync_mcast);
+	const struct vsync_recov *rc = (void *)(skb->data + off);
+	const struct vsync_mcast *inner;
+	unsigned int inner_len;
+	struct vsync_hdr *h;
+	struct sk_buff *f;
+	u64 seq;
+
+	if (ntohl(rc->old_rep) != r->old_id.rep ||
+	    be64_to_cpu(rc->old_seq) != r->old_id.seq)
+		return;		/* another old ring's: not ours to hold */
+	off += sizeof(*rc);
+	inner = (const void *)(skb->data + off);
+	inner_len = skb->len - off;
+	seq = be64_to_cpu(inner->seq);
+	if (!vsync_store_window(&r->old_store, seq) ||
+	    vsync_store_get(&r->old_store, seq) || seq <= r->old_store.aru)
+		return;
+	f = alloc_skb(sizeof(*h) + inner_len, GFP_ATOMIC);
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		return;
+	}
+	h = skb_put(f, sizeof(*h));
+	h->version = VSYNC_PROTOCOL_VERSION;
+	h->type = VSYNC_FT_MCAST;
+	h->flags = 0;
+	h->len = htonl(sizeof(*h) + inner_len);
+	h->src = inner->origin;
+	h->ring_rep = rc->old_rep;
+	h->ring_seq = rc->old_seq;
+	skb_put_data(f, inner, inner_len);
+	if (vsync_store_put(&r->old_store, seq, f))
+		kfree_skb(f);
+}
+
+/**
+ * vsync_srp_rcv_mcast() - a message frame arrived
+ * @r: the ring, locked
+ * @skb: the frame, linear, vsync header at data; consumed
+ */
+void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb)
+{
+	const struct vsync_hdr *h = (const void *)skb->data;
+	const struct vsync_mcast *m;
+	struct vsync_store *s = &r->store;
+	int why, ret;
+	u64 seq;
+
+	why = VSYNC_A_STATS_DROP_SHORT;
+	if (skb->len < sizeof(*h) + sizeof(*m))
+		goto drop;
+	why = VSYNC_A_STATS_DROP_RING;
+	if (ntohl(h->ring_rep) != r->id.rep ||
+	    be64_to_cpu(h->ring_seq) != r->id.seq)
+		goto drop;
+	/* Commit freezes what the old ring holds until recovery starts. */
+	if (r->state == VSYNC_STATE_COMMIT)
+		goto drop_quiet;
+	why = VSYNC_A_STATS_DROP_SENDER;
+	m = vsync_mcast_of(skb);
+	if (!vsync_is_member(r, ntohl(h->src)) ||
+	    !vsync_is_member(r, ntohl(m->origin)))
+		goto drop;
+	why = VSYNC_A_STATS_DROP_MALFORMED;
+	if (!vsync_mcast_valid(skb->data, sizeof(*h), skb->len, false))
+		goto drop;
+	seq = be64_to_cpu(m->seq);
+	why = VSYNC_A_STATS_DROP_SEQ;
+	if (seq > s->base + VSYNC_STORE_SIZE)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_DUPLICATE;
+	ret = vsync_store_put(s, seq, skb);
+	if (ret)
+		goto drop;
+
+	/* A new frame after our token visit: the token travelled on. */
+	if (r->tok_sent && seq > r->tok.seq) {
+		r->tok_sent = false;
+		vsync_ring_timer_stop(r, VSYNC_T_RETRANS);
+	}
+	if (ntohs(m->flags) & VSYNC_MF_RECOVERY) {
+		if (r->state == VSYNC_STATE_RECOVERY)
+			vsync_recovery_unwrap(r, skb);
+		return;
+	}
+	if (r->state == VSYNC_STATE_OPERATIONAL ||
+	    r->state == VSYNC_STATE_GATHER)
+		vsync_srp_deliver(r, s, s->aru, r->safe);
+	return;
+
+drop:
+	vsync_count(r, why);
+drop_quiet:
+	kfree_skb(skb);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sending                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Packs queued messages into one frame; NULL when there is nothing. */
+static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
+{
+	unsigned int max = r->mtu - VSYNC_RECOV_OVERHEAD;
+	struct vsync_mcast *m;
+	struct vsync_hdr *h;
+	struct sk_buff *f, *msg;
+	u16 count = 0, mflags = 0;
+
+	if (skb_queue_empty(&r->sendq))
+		return NULL;
+	f = vsync_frame_alloc(r, max, GFP_ATOMIC);
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		return NULL;
+	}
+	h = skb_put(f, sizeof(*h));
+	m = skb_put(f, sizeof(*m));
+
+	while ((msg = skb_peek(&r->sendq)) && count < U16_MAX) {
+		struct vsync_skb_cb *cb = VSYNC_SKB_CB(msg);
+		unsigned int nl = ALIGN(cb->name_len, 4);
+		u32 total = msg->len - cb->name_len;
+		u32 remaining = total - r->send_off;
+		struct vsync_entry *e;
+		u16 eflags = 0;
+		int room;
+		u32 chunk;
+
+		room = (int)max - (int)f->len - (int)sizeof(*e) - (int)nl;
+		if (room < 0 || (room < 4 && remaining))
+			break;
+		chunk = min_t(u32, remaining, room & ~3);
+		if (chunk < remaining && chunk < VSYNC_MIN_FRAGMENT && count)
+			break;
+		if (!r->send_off)
+			eflags |= VSYNC_EF_FIRST;
+		if (chunk == remaining)
+			eflags |= VSYNC_EF_LAST;
+		if (cb->safe) {
+			eflags |= VSYNC_EF_SAFE;
+			mflags |= VSYNC_MF_SAFE;
+		}
+		e = skb_put(f, sizeof(*e));
+		e->len = htonl(chunk);
+		e->total = htonl(total);
+		e->port = htonl(cb->port);
+		e->flags = htons(eflags);
+		e->name_len = cb->name_len;
+		e->reserved = 0;
+		skb_copy_bits(msg, 0, skb_put_zero(f, nl), cb->name_len);
+		skb_copy_bits(msg, cb->name_len + r->send_off,
+			      skb_put_zero(f, ALIGN(chunk, 4)), chunk);
+		count++;
+		if (!(eflags & VSYNC_EF_LAST)) {
+			r->send_off += chunk;
+			break;
+		}
+		__skb_unlink(msg, &r->sendq);
+		r->sendq_bytes -= msg->len;
+		r->send_off = 0;
+		vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
+		consume_skb(msg);
+	}
+	if (!count) {
+		kfree_skb(f);
+		return NULL;
+	}
+	vsync_hdr_fill(r, h, VSYNC_FT_MCAST, f->len);
+	m->seq = cpu_to_be64(seq);
+	m->origin = htonl(r->node_id);
+	m->flags = htons(mflags);
+	m->count = htons(count);
+	return f;
+}
+
+/* Wraps a frame of our old ring for sending again on the new one. */
+static struct sk_buff *vsync_build_recovery(struct vsync_ring *r, u64 seq)
+{
+	struct sk_buff *old = __skb_dequeue(&r->recovery_q);
+	unsigned int inner_len, len;
+	struct vsync_recov *rc;
+	struct vsync_mcast *m;
+	struct sk_buff *f;
+
+	if (!old)
+		return NULL;
+	inner_len = old->len - sizeof(struct vsync_hdr);
+	len = sizeof(struct vsync_hdr) + sizeof(*m) + sizeof(*rc) + inner_len;
+	f = vsync_frame_alloc(r, len, GFP_ATOMIC);
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		__skb_queue_head(&r->recovery_q, old);
+		return NULL;
+	}
+	vsync_hdr_fill(r, skb_put(f, sizeof(struct vsync_hdr)), VSYNC_FT_MCAST,
+		       len);
+	m = skb_put(f, sizeof(*m));
+	m->seq = cpu_to_be64(seq);
+	m->origin = htonl(r->node_id);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	m->count = 0;
+	rc = skb_put(f, sizeof(*rc));
+	rc->old_rep = htonl(r->old_id.rep);
+	rc->reserved = 0;
+	rc->old_seq = cpu_to_be64(r->old_id.seq);
+	skb_put_data(f, old->data + sizeof(struct vsync_hdr), inner_len);
+	kfree_skb(old);
+	return f;
+}
+
+/* Sends a stored frame again; its origin stays, the sender is us. */
+static void vsync_resend(struct vsync_ring *r, struct sk_buff *stored)
+{
+	struct sk_buff *f = vsync_frame_alloc(r, stored->len, GFP_ATOMIC);
+	struct vsync_hdr *h;
+
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		return;
+	}
+	h = skb_put_data(f, stored->data, stored->len);
+	h->src = htonl(r->node_id);
+	vsync_count(r, VSYNC_A_STATS_RETRANSMITS);
+	vsync_frame_queue(r, f, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* The token                                                           */
+/* ------------------------------------------------------------------ */
+
+static int vsync_my_index(const struct vsync_ring *r)
+{
+	int i;
+
+	for (i = 0; i < r->n_memb; i++)
+		if (r->memb[i].id == r->node_id)
+			return i;
+	return -1;
+}
+
+/* The token may only come from the member before us on the ring. */
+static bool vsync_from_predecessor(const struct vsync_ring *r, u32 id)
+{
+	int me = vsync_my_index(r);
+
+	if (me < 0 || r->n_memb < 2)
+		return false;
+	return r->memb[(me + r->n_memb - 1) % r->n_memb].id == id;
+}
+
+static void vsync_token_send(struct vsync_ring *r)
+{
+	const struct vsync_tok *t = &r->tok;
+	const struct vsync_node *next;
+	struct vsync_token *wt;
+	unsigned int len;
+	struct sk_buff *f;
+	__be64 *rtr;
+	int i, me;
+
+	me = vsync_my_index(r);
+	if (me < 0 || r->n_memb < 2)
+		return;
+	next = &r->memb[(me + 1) % r->n_memb];
+	len = sizeof(struct vsync_hdr) + sizeof(*wt) + t->n_rtr * sizeof(*rtr);
+	f = vsync_frame_alloc(r, len, GFP_ATOMIC);
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		goto arm;	/* the retransmit timer tries again */
+	}
+	vsync_hdr_fill(r, skb_put(f, sizeof(struct vsync_hdr)), VSYNC_FT_TOKEN,
+		       len);
+	wt = skb_put(f, sizeof(*wt));
+	wt->token_seq = cpu_to_be64(t->token_seq);
+	wt->seq = cpu_to_be64(t->seq);
+	wt->aru = cpu_to_be64(t->aru);
+	wt->install_seq = cpu_to_be64(t->install_seq);
+	wt->aru_id = htonl(t->aru_id);
+	wt->fcc = htonl(t->fcc);
+	wt->backlog = htonl(t->backlog);
+	wt->recov_mask = htonl(t->recov_mask);
+	wt->flags = htons(t->flags);
+	wt->n_rtr = htons(t->n_rtr);
+	wt->reserved = 0;
+	rtr = skb_put(f, t->n_rtr * sizeof(*rtr));
+	for (i = 0; i < t->n_rtr; i++)
+		rtr[i] = cpu_to_be64(t->rtr[i]);
+	vsync_frame_queue(r, f, next->hwaddr);
+arm:
+	r->tok_sent = true;
+	vsync_ring_timer_start(r, VSYNC_T_RETRANS, r->cfg.token_retransmit);
+}
+
+static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
+{
+	int i;
+
+	for (i = 0; i < t->n_rtr; i++)
+		if (t->rtr[i] == seq)
+			return true;
+	return false;
+}
+
+static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
+{
+	struct vsync_store *s = &r->store;
+	bool recovery = r->state == VSYNC_STATE_RECOVERY;
+	u64 aru_in = t->aru, safe, seq;
+	u32 sent = 0, allowed, backlog;
+	struct sk_buff *f, *c;
+	int i, n, me, fc;
+
+	me = vsync_my_index(r);
+	r->token_seq = t->token_seq;
+	r->commit_sent = false;
+	r->tok_held = false;
+	r->tok_sent = false;
+	vsync_ring_timer_stop(r, VSYNC_T_RETRANS);
+	vsync_ring_timer_stop(r, VSYNC_T_HOLD);
+	if (r->n_memb > 1)
+		vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
+	vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
+
+	/* Answer retransmission requests we can. */
+	for (i = 0, n = 0; i < t->n_rtr; i++) {
+		f = vsync_store_get(s, t->rtr[i]);
+		if (f)
+			vsync_resend(r, f);
+		else if (t->rtr[i] > s->base)
+			t->rtr[n++] = t->rtr[i];
+	}
+	t->n_rtr = n;
+
+	/* Send what flow control allows. */
+	fc = (int)r->cfg.window - (int)(t->fcc - min(t->fcc, r->sent_last));
+	allowed = min_t(u32, r->cfg.max_messages, max(fc, 0));
+	while (sent < allowed) {
+		seq = t->seq + 1;
+		if (!vsync_store_window(s, seq) ||
+		    seq - t->aru >= VSYNC_STORE_SIZE / 2)
+			break;
+		if (recovery)
+			f = vsync_build_recovery(r, seq);
+		else if (r->state == VSYNC_STATE_OPERATIONAL)
+			f = vsync_build_frame(r, seq);
+		else
+			f = NULL;
+		if (!f)
+			break;
+		t->seq = seq;
+		sent++;
+		/* The copy on the wire shares the data; its L2 header goes in
+		 * the headroom, which the stored frame never reads.
+		 */
+		c = skb_clone(f, GFP_ATOMIC);
+		if (c)
+			vsync_frame_queue(r, c, NULL);
+		if (vsync_store_put(s, seq, f))
+			kfree_skb(f);
+	}
+	t->fcc = t->fcc - min(t->fcc, r->sent_last) + sent;
+	r->sent_last = sent;
+	backlog = skb_queue_len(&r->sendq) + skb_queue_len(&r->recovery_q);
+	t->backlog = t->backlog - min(t->backlog, r->backlog_last) + backlog;
+	r->backlog_last = backlog;
+	if (recovery && me >= 0) {
+		if (skb_queue_empty(&r->recovery_q))
+			t->recov_mask &= ~BIT(me);
+		else
+			t->recov_mask |= BIT(me);
+	}
+
+	/* All received up to: lower it, or raise it if it is ours. */
+	if (s->aru < t->aru || t->aru_id == r->node_id || !t->aru_id) {
+		t->aru = s->aru;
+		t->aru_id = t->aru == t->seq ? 0 : r->node_id;
+	}
+
+	/* Ask for what we lack. */
+	for (seq = s->aru + 1; seq <= t->seq && t->n_rtr < VSYNC_RTR_MAX;
+	     seq++) {
+		if (vsync_store_get(s, seq) || vsync_rtr_has(t, seq))
+			continue;
+		t->rtr[t->n_rtr++] = seq;
+		vsync_count(r, VSYNC_A_STATS_RTR_REQUESTS);
+	}
+
+	/* Safe: the token's aru covered it on two visits in a row. */
+	safe = min3(aru_in, r->prev_aru, s->aru);
+	r->prev_aru = aru_in;
+	if (safe > r->safe)
+		r->safe = safe;
+	if (r->state == VSYNC_STATE_OPERATIONAL) {
+		vsync_srp_deliver(r, s, s->aru, r->safe);
+		vsync_store_release(s, r->safe);
+	}
+
+	if (recovery) {
+		vsync_memb_recovery_check(r, t);
+		if (r->state != VSYNC_STATE_OPERATIONAL &&
+		    r->state != VSYNC_STATE_RECOVERY)
+			return;
+	}
+
+	t->token_seq++;
+	r->tok = *t;
+	/*
+	 * A ring of one keeps its token. The representative of an idle ring
+	 * holds it a little, so an idle ring does not spin.
+	 */
+	if (r->n_memb < 2) {
+		r->tok_held = true;
+		return;
+	}
+	if (me == 0 && r->state == VSYNC_STATE_OPERATIONAL &&
+	    skb_queue_empty(&r->sendq) && t->seq == t->aru && !t->n_rtr) {
+		r->tok_held = true;
+		vsync_ring_timer_start(r, VSYNC_T_HOLD,
+				       max(r->cfg.token_retransmit / 2, 1U));
+		return;
+	}
+	vsync_token_send(r);
+}
+
+/**
+ * vsync_srp_rcv_token() - the token arrived
+ * @r: the ring, locked
+ * @skb: the frame; consumed
+ */
+void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
+{
+	const struct vsync_hdr *h = (const void *)skb->data;
+	const struct vsync_token *wt;
+	const __be64 *rtr;
+	struct vsync_tok *t = &r->tok;
+	unsigned int n_rtr;
+	int why, i;
+
+	why = VSYNC_A_STATS_DROP_SHORT;
+	if (skb->len < sizeof(*h) + sizeof(*wt))
+		goto drop;
+	wt = (const void *)(skb->data + sizeof(*h));
+	n_rtr = ntohs(wt->n_rtr);
+	why = VSYNC_A_STATS_DROP_MALFORMED;
+	if (n_rtr > VSYNC_RTR_MAX ||
+	    skb->len != sizeof(*h) + sizeof(*wt) + n_rtr * sizeof(*rtr) ||
+	    be64_to_cpu(wt->aru) > be64_to_cpu(wt->seq))
+		goto drop;
+	if (r->state != VSYNC_STATE_OPERATIONAL &&
+	    r->state != VSYNC_STATE_RECOVERY)
+		goto drop_quiet;	/* a token of a ring being replaced */
+	why = VSYNC_A_STATS_DROP_RING;
+	if (ntohl(h->ring_rep) != r->id.rep ||
+	    be64_to_cpu(h->ring_seq) != r->id.seq)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_SENDER;
+	if (!vsync_from_predecessor(r, ntohl(h->src)))
+		goto drop;
+	why = VSYNC_A_STATS_DROP_DUPLICATE;
+	if (be64_to_cpu(wt->token_seq) <= r->token_seq)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_SEQ;
+	if (be64_to_cpu(wt->seq) > r->store.base + VSYNC_STORE_SIZE ||
+	    be64_to_cpu(wt->seq) < r->store.base)
+		goto drop;
+
+	t->token_seq = be64_to_cpu(wt->token_seq);
+	t->seq = be64_to_cpu(wt->seq);
+	t->aru = be64_to_cpu(wt->aru);
+	t->install_seq = be64_to_cpu(wt->install_seq);
+	t->aru_id = ntohl(wt->aru_id);
+	t->fcc = ntohl(wt->fcc);
+	t->backlog = ntohl(wt->backlog);
+	t->recov_mask = ntohl(wt->recov_mask);
+	t->flags = ntohs(wt->flags);
+	t->n_rtr = n_rtr;
+	rtr = (const void *)(wt + 1);
+	for (i = 0; i < n_rtr; i++)
+		t->rtr[i] = be64_to_cpu(rtr[i]);
+	kfree_skb(skb);
+	vsync_token_visit(r, t);
+	return;
+
+drop:
+	vsync_count(r, why);
+drop_quiet:
+	kfree_skb(skb);
+}
+
+/**
+ * vsync_srp_start_token() - the representative starts a new ring's token
+ * @r: the ring, locked, just entered recovery as its representative
+ */
+void vsync_srp_start_token(struct vsync_ring *r)
+{
+	struct vsync_tok *t = &r->tok;
+
+	memset(t, 0, sizeof(*t));
+	t->token_seq = 1;
+	vsync_token_visit(r, t);
+}
+
+/**
+ * vsync_srp_kick() - a local message waits: use a held token at once
+ * @r: the ring, locked
+ */
+void vsync_srp_kick(struct vsync_ring *r)
+{
+	if (r->tok_held && r->state == VSYNC_STATE_OPERATIONAL)
+		vsync_token_visit(r, &r->tok);
+}
+
+/**
+ * vsync_srp_hold_expired() - the representative's idle hold is over
+ * @r: the ring, locked
+ */
+void vsync_srp_hold_expired(struct vsync_ring *r)
+{
+	if (!r->tok_held || r->state != VSYNC_STATE_OPERATIONAL)
+		return;
+	r->tok_held = false;
+	vsync_token_send(r);
+}
+
+/**
+ * vsync_srp_token_retransmit() - nothing shows that the next node got the
+ *	token: send it again
+ * @r: the ring, locked
+ */
+void vsync_srp_token_retransmit(struct vsync_ring *r)
+{
+	if (vsync_memb_commit_retransmit(r))
+		return;
+	if (!r->tok_sent || (r->state != VSYNC_STATE_OPERATIONAL &&
+			     r->state != VSYNC_STATE_RECOVERY))
+		return;
+	vsync_count(r, VSYNC_A_STATS_TOKEN_RETRANSMITS);
+	vsync_token_send(r);
+}
+
+/**
+ * vsync_srp_token_loss() - the token timeout fired: start membership
+ * @r: the ring, locked
+ */
+void vsync_srp_token_loss(struct vsync_ring *r)
+{
+	if (r->state == VSYNC_STATE_GATHER)
+		return;
+	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
+	netdev_dbg(r->dev, "vsync: token lost in state %d, ring %u:%llu\n",
+		   r->state, r->id.rep, r->id.seq);
+	vsync_memb_gather(r, 0);
+}
+
+/**
+ * vsync_srp_reset() - forget all ordering state; the ring is going
+ * @r: the ring, locked
+ */
+void vsync_srp_reset(struct vsync_ring *r)
+{
+	vsync_store_reset(&r->store);
+	vsync_store_reset(&r->old_store);
+	vsync_srp_reasm_reset(r);
+	__skb_queue_purge(&r->recovery_q);
+	__skb_queue_purge(&r->sendq);
+	r->sendq_bytes = 0;
+	r->send_off = 0;
+	r->tok_held = false;
+	r->tok_sent = false;
+}
