@@ -144,6 +144,47 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 	consume_skb(msg);
 }
 
+static struct sk_buff *vsync_view_skb(struct vsync_ring *r, u32 kind,
+				      const u32 *memb, int n)
+{
+	struct vsync_view *v;
+	struct sk_buff *skb;
+	int i;
+
+	skb = alloc_skb(struct_size(v, vv_members, n), GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	v = skb_put_zero(skb, struct_size(v, vv_members, n));
+	v->vv_kind = kind;
+	v->vv_count = n;
+	v->vv_ring_rep = r->id.rep;
+	v->vv_ring_seq = r->id.seq;
+	for (i = 0; i < n; i++)
+		v->vv_members[i].vm_node = memb[i];
+	VSYNC_RCV_CB(skb)->node = r->node_id;
+	VSYNC_RCV_CB(skb)->port = 0;
+	VSYNC_RCV_CB(skb)->kind = kind;
+	return skb;
+}
+
+/* The current regular view, for one socket. Called with the ring lock. */
+static void vsync_sock_view_one(struct vsync_ring *r, struct vsync_sock *vs,
+				u32 kind)
+{
+	u32 memb[VSYNC_MAX_NODES];
+	struct sk_buff *skb;
+	int i;
+
+	for (i = 0; i < r->n_memb; i++)
+		memb[i] = r->memb[i].id;
+	skb = vsync_view_skb(r, kind, memb, r->n_memb);
+	if (!skb) {
+		vsync_sock_evict(vs);
+		return;
+	}
+	vsync_sock_queue(vs, skb);
+}
+
 /**
  * vsync_sock_view() - give every bound socket a view change
  * @r: the ring, locked
@@ -153,30 +194,18 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
  */
 void vsync_sock_view(struct vsync_ring *r, u32 kind, const u32 *memb, int n)
 {
-	struct vsync_view *v;
 	struct vsync_sock *vs;
 	struct sk_buff *skb;
-	int i;
 
 	list_for_each_entry(vs, &r->socks, node) {
 		if (vs->evicted)
 			continue;
-		skb = alloc_skb(struct_size(v, vv_members, n), GFP_ATOMIC);
+		skb = vsync_view_skb(r, kind, memb, n);
 		if (!skb) {
 			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
 			vsync_sock_evict(vs);
 			continue;
 		}
-		v = skb_put_zero(skb, struct_size(v, vv_members, n));
-		v->vv_kind = kind;
-		v->vv_count = n;
-		v->vv_ring_rep = r->id.rep;
-		v->vv_ring_seq = r->id.seq;
-		for (i = 0; i < n; i++)
-			v->vv_members[i].vm_node = memb[i];
-		VSYNC_RCV_CB(skb)->node = r->node_id;
-		VSYNC_RCV_CB(skb)->port = 0;
-		VSYNC_RCV_CB(skb)->kind = kind;
 		vsync_sock_queue(vs, skb);
 	}
 }
@@ -267,6 +296,9 @@ static int vsync_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 	}
 	vs->ring = r;
 	list_add_tail(&vs->node, &r->socks);
+	/* A member joining a running ring starts from its current view. */
+	if (r->state == VSYNC_STATE_OPERATIONAL)
+		vsync_sock_view_one(r, vs, VSYNC_KIND_VIEW_REGULAR);
 	spin_unlock_bh(&r->lock);
 	/* The datagram core treats SEQPACKET as connection based. */
 	sk->sk_state = TCP_ESTABLISHED;

@@ -150,10 +150,12 @@ void vsync_ring_timer_stop(struct vsync_ring *r, enum vsync_timer t)
 }
 
 static enum hrtimer_restart vsync_timer_run(struct vsync_ring *r,
+					    struct hrtimer *timer,
 					    void (*call)(struct vsync_ring *r))
 {
 	spin_lock(&r->lock);
-	if (!r->dead)
+	/* Re-armed while we waited for the lock: this expiry is stale. */
+	if (!r->dead && !hrtimer_is_queued(timer))
 		call(r);
 	spin_unlock(&r->lock);
 	vsync_ring_flush(r);
@@ -164,37 +166,37 @@ static enum hrtimer_restart vsync_timer_run(struct vsync_ring *r,
 
 static enum hrtimer_restart vsync_timer_token(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_TOKEN),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_TOKEN), timer,
 			       vsync_srp_token_loss);
 }
 
 static enum hrtimer_restart vsync_timer_retrans(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_RETRANS),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_RETRANS), timer,
 			       vsync_srp_token_retransmit);
 }
 
 static enum hrtimer_restart vsync_timer_hold(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_HOLD),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_HOLD), timer,
 			       vsync_srp_hold_expired);
 }
 
 static enum hrtimer_restart vsync_timer_join(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_JOIN),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_JOIN), timer,
 			       vsync_memb_join_timer);
 }
 
 static enum hrtimer_restart vsync_timer_consensus(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_CONSENSUS),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_CONSENSUS), timer,
 			       vsync_memb_consensus_timer);
 }
 
 static enum hrtimer_restart vsync_timer_merge(struct hrtimer *timer)
 {
-	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_MERGE),
+	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_MERGE), timer,
 			       vsync_memb_merge_timer);
 }
 

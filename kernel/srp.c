@@ -815,6 +815,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 	/* Safe: the token's aru covered it on two visits in a row. */
 	safe = min3(aru_in, r->prev_aru, s->aru);
 	r->prev_aru = aru_in;
+	if (r->n_memb < 2)
+		safe = s->aru;	/* a ring of one holds all it has */
 	if (safe > r->safe)
 		r->safe = safe;
 	if (r->state == VSYNC_STATE_OPERATIONAL) {
@@ -843,7 +845,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 	    skb_queue_empty(&r->sendq) && t->seq == t->aru && !t->n_rtr) {
 		r->tok_held = true;
 		vsync_ring_timer_start(r, VSYNC_T_HOLD,
-				       max(r->cfg.token_retransmit / 2, 1U));
+				       max(r->cfg.token_retransmit / 4, 1U));
 		return;
 	}
 	vsync_token_send(r);
