@@ -68,4 +68,6 @@ int vsync_netns_init(void)
 void vsync_netns_uninit(void)
 {
 	unregister_pernet_device(&vsync_net_ops);
+	/* Deleted rings are freed after a grace period: wait for them. */
+	rcu_barrier();
 }

@@ -801,10 +801,9 @@ int __init vsync_ring_init(void)
 /**
  * vsync_ring_uninit() - stop following netdevice events
  *
- * Rings are gone by now: the namespace exit deleted them.
+ * The rings themselves go with the namespaces, in vsync_netns_uninit().
  */
 void vsync_ring_uninit(void)
 {
 	unregister_netdevice_notifier(&vsync_netdev_notifier);
-	rcu_barrier();
 }
