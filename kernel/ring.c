@@ -592,11 +592,12 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	vn->n_rings++;
 	atomic_inc(&vn->gen);
 
+	/* Announce the ring before its first view can be. */
+	vsync_ring_notify_config(r, VSYNC_CMD_RING_NEW);
 	spin_lock_bh(&r->lock);
 	vsync_memb_start(r);
 	spin_unlock_bh(&r->lock);
 	vsync_ring_flush(r);
-	vsync_ring_notify_config(r, VSYNC_CMD_RING_NEW);
 	rtnl_unlock();
 	return 0;
 

@@ -73,6 +73,11 @@
  *   consensus-timeout  80   [2, 120000]  give up waiting for consensus
  *   window             64   [1, 4096]    frames in flight per rotation
  *   max-messages       16   [1, 4096]    frames one node sends per visit
+ * A timer that is not given follows the others: token-retransmit is at
+ * most token-timeout / 4, consensus-timeout at least token-timeout * 1.2,
+ * join-timeout at most consensus-timeout / 4, max-messages at most window.
+ * token-retransmit must stay below token-timeout, join-timeout below
+ * consensus-timeout and max-messages at or below window.
  *
  * AF_VSYNC sockets
  * ================

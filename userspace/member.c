@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsyncadm member show: the members of each ring's current view.
+ */
+#include <stdio.h>
+
+#include "print.h"
+#include "vsyncadm.h"
+
+const char member_usage[] =
+	"Usage: vsyncadm member show [ dev DEV ]\n"
+	"       vsyncadm member help\n";
+
+/* "ring eth0 node 1 hwaddr 52:54:00:00:00:01 local" */
+static void print_ring_members(const struct nlattr **tb)
+{
+	const struct nlattr *m;
+
+	mnl_attr_for_each_nested(m, tb[VSYNC_A_RING_MEMBERS]) {
+		const struct nlattr *mtb[VSYNC_A_MEMBER_MAX + 1];
+		const struct nlattr *hw;
+
+		if (member_parse(m, mtb))
+			continue;
+		print_open_object(NULL);
+		print_text("ring %s", ring_name(tb));
+		if (tb[VSYNC_A_RING_IFINDEX])
+			print_u32(PRINT_JSON, "ifindex", NULL,
+				  mnl_attr_get_u32(tb[VSYNC_A_RING_IFINDEX]));
+		if (tb[VSYNC_A_RING_IFNAME])
+			print_string(PRINT_JSON, "ifname", NULL,
+				     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
+		if (mtb[VSYNC_A_MEMBER_NODE_ID])
+			print_u32(PRINT_ANY, "node_id", " node %u",
+				  mnl_attr_get_u32(mtb[VSYNC_A_MEMBER_NODE_ID]));
+		hw = mtb[VSYNC_A_MEMBER_HWADDR];
+		if (hw) {
+			size_t len = mnl_attr_get_payload_len(hw);
+
+			if (len > VSYNC_HWADDR_MAX)
+				len = VSYNC_HWADDR_MAX;
+			print_hwaddr(PRINT_ANY, "hwaddr", " hwaddr %s",
+				     mnl_attr_get_payload(hw), len);
+		}
+		print_bool(PRINT_ANY, "local", " local",
+			   mtb[VSYNC_A_MEMBER_LOCAL] != NULL);
+		print_nl();
+		print_close_object();
+	}
+}
+
+int do_member_show(int argc, char **argv)
+{
+	struct genl_reply reply = { 0 };
+	const char *dev = NULL;
+	size_t i;
+	int rc;
+
+	rc = parse_dev_only(argc, argv, &dev);
+	if (rc < 0)
+		return show_help();
+	if (rc)
+		return rc;
+
+	rc = ring_fetch(dev, &reply);
+	if (rc)
+		return rc;
+
+	print_open_array(NULL);
+	for (i = 0; i < reply.count; i++) {
+		const struct nlattr *tb[VSYNC_A_RING_MAX + 1];
+
+		if (ring_parse(reply.msgs[i], tb) == 0 &&
+		    tb[VSYNC_A_RING_MEMBERS])
+			print_ring_members(tb);
+	}
+	print_close_array();
+	genl_reply_free(&reply);
+	return RC_OK;
+}
