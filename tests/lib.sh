@@ -1,0 +1,428 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the vsync shell tests. Source it from a test:
+#
+#	source "${BASH_SOURCE[0]%/*}/lib.sh"
+#
+# A test is a bash script that prints one TAP line per check through
+# log_test, "#" lines for diagnostics, and ends with tests_done. Its exit
+# status is 0 (all passed), 1 (something failed) or $ksft_skip (nothing ran).
+#
+# Every process start costs 100-300 ms in the test VM, so the helpers use
+# bash builtins wherever they can: parameter expansion instead of dirname,
+# $EPOCHREALTIME instead of date, read -t instead of sleep, one "ip -batch"
+# instead of a loop of ip commands.
+
+# Exit codes, as in the kernel's kselftest.h.
+ksft_pass=0
+ksft_fail=1
+ksft_skip=4
+
+VSYNC_TESTS_DIR=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
+VSYNC_ROOT=${VSYNC_TESTS_DIR%/*}
+VSYNC_KO=${VSYNC_KO:-$VSYNC_ROOT/kernel/vsync.ko}
+VSYNCADM=${VSYNCADM:-$VSYNC_ROOT/userspace/vsyncadm}
+VSYNC_SYSFS=/sys/module/vsync
+
+# Lines of the kernel log that mean the kernel is broken. Most of them
+# start the message ("[   12.345678] WARNING: CPU: 0 PID: ..."); anchoring
+# them keeps out benign lines such as the SRSO mitigation notice
+# ("Speculative Return Stack Overflow: WARNING: See ...").
+KERNEL_SPLAT='(^|\] )(BUG:|WARNING:|Oops|kernel BUG|UBSAN:|general protection fault|refcount_t:|list_(add|del) corruption|Call Trace:)|KASAN|circular locking|suspected memory leak|blocked for more than'
+
+# ------------------------------------------------------------------
+# TAP output
+
+RET=0
+RETMSG=
+__test_num=0
+__test_failed=0
+__test_skipped=0
+
+# check_err STATUS MSG: a step that must succeed (STATUS 0) failed.
+check_err()
+{
+	local err=$1 msg=$2
+
+	if [[ $RET -eq 0 && $err -ne 0 ]]; then
+		RET=$err
+		RETMSG=$msg
+	fi
+}
+
+# check_fail STATUS MSG: a step that must fail (STATUS non-zero) succeeded.
+check_fail()
+{
+	local err=$1 msg=$2
+
+	if [[ $RET -eq 0 && $err -eq 0 ]]; then
+		RET=1
+		RETMSG=$msg
+	fi
+}
+
+# check_eq GOT WANT MSG
+check_eq()
+{
+	local got=$1 want=$2 msg=$3
+
+	if [[ $RET -eq 0 && "$got" != "$want" ]]; then
+		RET=1
+		RETMSG="$msg: got '$got', want '$want'"
+	fi
+}
+
+# check_match STRING REGEX MSG (bash extended regex)
+check_match()
+{
+	local s=$1 re=$2 msg=$3
+
+	if [[ $RET -eq 0 && ! $s =~ $re ]]; then
+		RET=1
+		RETMSG="$msg: '${s:0:200}' does not match /$re/"
+	fi
+}
+
+# log_test NAME: print the TAP line of the checks since the last log_test.
+log_test()
+{
+	local name=$1
+
+	__test_num=$((__test_num + 1))
+	if [[ $RET -eq 0 ]]; then
+		printf 'ok %d - %s\n' "$__test_num" "$name"
+	else
+		__test_failed=$((__test_failed + 1))
+		printf 'not ok %d - %s\n' "$__test_num" "$name"
+		printf '#   %s\n' "$RETMSG"
+	fi
+	RET=0
+	RETMSG=
+}
+
+# log_test_skip NAME REASON
+log_test_skip()
+{
+	__test_num=$((__test_num + 1))
+	__test_skipped=$((__test_skipped + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$__test_num" "$1" "$2"
+	RET=0
+	RETMSG=
+}
+
+# log_info MSG...: a diagnostic line.
+log_info()
+{
+	printf '# %s\n' "$*"
+}
+
+# skip_all REASON: nothing in this file can run.
+skip_all()
+{
+	printf '1..0 # SKIP %s\n' "$1"
+	exit "$ksft_skip"
+}
+
+# tests_done: print the plan and exit with the kselftest status.
+tests_done()
+{
+	printf '1..%d\n' "$__test_num"
+	if [[ $__test_failed -ne 0 ]]; then
+		exit "$ksft_fail"
+	elif [[ $__test_num -gt 0 && $__test_skipped -eq $__test_num ]]; then
+		exit "$ksft_skip"
+	fi
+	exit "$ksft_pass"
+}
+
+# ------------------------------------------------------------------
+# Cleanup: defer CMD... runs CMD at exit, last deferred first.
+
+__deferred=()
+
+defer()
+{
+	local q
+
+	printf -v q '%q ' "$@"
+	__deferred+=("$q")
+}
+
+cleanup()
+{
+	local i
+
+	for ((i = ${#__deferred[@]} - 1; i >= 0; i--))
+	do
+		eval "${__deferred[i]}" >/dev/null 2>&1
+	done
+	__deferred=()
+}
+
+trap cleanup EXIT
+
+# ------------------------------------------------------------------
+# Small builtins-only utilities
+
+# A pipe nobody writes to: "read -t" on it is a sleep without a process.
+exec {__sleep_fd}<> <(:)
+
+# msleep MS
+msleep()
+{
+	local ms=$1
+
+	local frac
+
+	printf -v frac '%03d' $((ms % 1000))
+	read -r -t "$((ms / 1000)).$frac" -u "$__sleep_fd" || true
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms()
+{
+	local t=${EPOCHREALTIME/[.,]/}
+
+	echo $((t / 1000))
+}
+
+# busywait TIMEOUT_MS CMD...: run CMD until it succeeds or the time is up.
+# Returns CMD's last status.
+busywait()
+{
+	local timeout=$1 start now ret
+
+	shift
+	start=${EPOCHREALTIME/[.,]/}
+	while :
+	do
+		"$@" && return 0
+		ret=$?
+		now=${EPOCHREALTIME/[.,]/}
+		if (((now - start) / 1000 > timeout)); then
+			return "$ret"
+		fi
+		msleep 20
+	done
+}
+
+# read_file FILE: print its first line, fail if it cannot be read.
+read_file()
+{
+	local line
+
+	read -r line <"$1" || [[ -n $line ]] || return 1
+	printf '%s\n' "$line"
+}
+
+# run OUT ERR CMD...: run CMD, storing its stdout and stderr in the
+# variables named OUT and ERR; returns CMD's status.
+__run_tmp=
+run()
+{
+	local -n __out=$1 __err=$2
+	local ret
+
+	shift 2
+	if [[ -z $__run_tmp ]]; then
+		__run_tmp=$(mktemp "${TMPDIR:-/tmp}/vsync-test.XXXXXX") || return 1
+		defer rm -f "$__run_tmp"
+	fi
+	__out=$("$@" 2>"$__run_tmp")
+	ret=$?
+	__err=$(<"$__run_tmp")
+	return "$ret"
+}
+
+# ------------------------------------------------------------------
+# The module
+
+vsync_loaded()
+{
+	[[ -d $VSYNC_SYSFS ]]
+}
+
+# vsync_family: print the socket family number the loaded module uses.
+vsync_family()
+{
+	read_file "$VSYNC_SYSFS/parameters/family"
+}
+
+# vsync_load [PARAM=VALUE...]: insmod kernel/vsync.ko unless it is loaded.
+# With parameters, a loaded module is first unloaded so they take effect.
+vsync_load()
+{
+	if vsync_loaded; then
+		[[ $# -eq 0 ]] && return 0
+		vsync_unload || return 1
+	fi
+	if [[ ! -f $VSYNC_KO ]]; then
+		echo "# $VSYNC_KO is missing; run 'make module'" >&2
+		return 1
+	fi
+	insmod "$VSYNC_KO" "$@"
+}
+
+# vsync_unload: rmmod vsync if it is loaded.
+vsync_unload()
+{
+	vsync_loaded || return 0
+	rmmod vsync
+}
+
+# require_vsync: load the module or skip the whole file.
+require_vsync()
+{
+	vsync_load || skip_all "cannot load $VSYNC_KO"
+}
+
+# require_cmd CMD...: skip the whole file unless every CMD exists.
+require_cmd()
+{
+	local c
+
+	for c in "$@"
+	do
+		type -P "$c" >/dev/null || skip_all "$c is not installed"
+	done
+}
+
+# require_vsyncadm: skip the whole file unless vsyncadm is built.
+require_vsyncadm()
+{
+	[[ -x $VSYNCADM ]] || skip_all "$VSYNCADM is missing; run 'make tools'"
+}
+
+# ------------------------------------------------------------------
+# The kernel log. Markers are written to /dev/kmsg, so that a test can
+# look at what the kernel said since a point in time.
+
+__kmsg_seq=0
+
+# kmsg_mark: write a new marker; prints its text.
+kmsg_mark()
+{
+	__kmsg_seq=$((__kmsg_seq + 1))
+	KMSG_MARK="vsync-test[$$]: mark $__kmsg_seq ${BASH_SOURCE[1]##*/}"
+	echo "$KMSG_MARK" >/dev/kmsg
+}
+
+# kmsg_since [MARK]: print the kernel log lines after MARK (default: the
+# last kmsg_mark).
+kmsg_since()
+{
+	local mark=${1:-$KMSG_MARK} line seen=0
+
+	while IFS= read -r line
+	do
+		if ((seen)); then
+			printf '%s\n' "$line"
+		elif [[ $line == *"$mark" ]]; then
+			seen=1
+		fi
+	done < <(dmesg)
+}
+
+# kmsg_splats TEXT: print the lines of TEXT that show a kernel problem.
+kmsg_splats()
+{
+	local line
+
+	while IFS= read -r line
+	do
+		[[ $line =~ $KERNEL_SPLAT ]] && printf '%s\n' "$line"
+	done <<<"$1"
+	return 0
+}
+
+# ------------------------------------------------------------------
+# Network namespaces as hosts
+
+NS_LIST=()
+
+# setup_ns NAME...: create one namespace per NAME, named NAME-<random>,
+# with lo up; the variable NAME holds the full name. All "netns add" go
+# through one ip process; lo needs one per namespace.
+setup_ns()
+{
+	local name ns batch=
+
+	for name in "$@"
+	do
+		ns="vsync-$name-$$-$RANDOM"
+		printf -v "$name" '%s' "$ns"
+		NS_LIST+=("$ns")
+		batch+="netns add $ns"$'\n'
+	done
+	if ! ip -batch - <<<"$batch"; then
+		echo "# setup_ns: cannot create namespaces" >&2
+		return 1
+	fi
+	if [[ -z ${__ns_cleanup-} ]]; then
+		__ns_cleanup=1
+		defer cleanup_ns
+	fi
+	for name in "$@"
+	do
+		ip -n "${!name}" link set lo up || return 1
+	done
+}
+
+# cleanup_ns: delete every namespace setup_ns made, in one ip process.
+cleanup_ns()
+{
+	local ns batch=
+
+	[[ ${#NS_LIST[@]} -eq 0 ]] && return 0
+	for ns in "${NS_LIST[@]}"
+	do
+		batch+="netns del $ns"$'\n'
+	done
+	ip -force -batch - <<<"$batch" >/dev/null 2>&1
+	NS_LIST=()
+}
+
+# ns_batch NS: run the ip commands on stdin inside namespace NS.
+ns_batch()
+{
+	ip -n "$1" -batch -
+}
+
+# ------------------------------------------------------------------
+# JSON, through jq when it is installed, python3 otherwise
+
+# json_num JSON KEY: print the number KEY of a flat JSON object, in bash
+# alone. It does not validate JSON: use json_fields for that.
+json_num()
+{
+	local re="\"$2\"[[:space:]]*:[[:space:]]*(-?[0-9]+)"
+
+	[[ $1 =~ $re ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
+# json_fields JSON KEY...: print "KEY=VALUE" per KEY, with the JSON type of
+# VALUE ("KEY:number=1"), in one process; fails if JSON is not an object.
+json_fields()
+{
+	local json=$1
+
+	shift
+	if type -P jq >/dev/null; then
+		jq -er '. as $o | if type != "object" then error("not an object")
+			else $ARGS.positional[] | "\(.):\($o[.] | type)=\($o[.] // "")"
+			end' --args "$@" <<<"$json" 2>/dev/null
+	else
+		python3 -c '
+import json, sys
+o = json.loads(sys.stdin.read())
+assert isinstance(o, dict)
+names = {str: "string", int: "number", float: "number", bool: "boolean",
+         list: "array", dict: "object", type(None): "null"}
+for k in sys.argv[1:]:
+    v = o.get(k)
+    print("%s:%s=%s" % (k, names[type(v)], "" if v is None else v))' \
+			"$@" <<<"$json" 2>/dev/null
+	fi
+}
