@@ -223,6 +223,9 @@ arm:
 /* Gather                                                              */
 /* ------------------------------------------------------------------ */
 
+static void vsync_commit_create(struct vsync_ring *r);
+static void vsync_check_consensus(struct vsync_ring *r);
+
 /* Back from recovery to the old ring, keeping what was recovered. */
 static void vsync_recovery_abort(struct vsync_ring *r)
 {
@@ -298,6 +301,9 @@ void vsync_memb_gather(struct vsync_ring *r, u32 failed)
 	vsync_send_join(r);
 	vsync_ring_timer_start(r, VSYNC_T_JOIN, r->cfg.join_timeout);
 	vsync_ring_timer_start(r, VSYNC_T_CONSENSUS, r->cfg.consensus_timeout);
+	/* After a leave the others may agree already: no need to wait. */
+	if (failed)
+		vsync_check_consensus(r);
 }
 
 /**
@@ -313,8 +319,6 @@ void vsync_memb_start(struct vsync_ring *r)
 	r->state = VSYNC_STATE_OPERATIONAL;	/* not installed yet */
 	vsync_memb_gather(r, 0);
 }
-
-static void vsync_commit_create(struct vsync_ring *r);
 
 static void vsync_check_consensus(struct vsync_ring *r)
 {
