@@ -23,6 +23,9 @@
 
 #include "ring.h"
 
+/* Members getsockopt(VSYNC_VIEW) copies at most. */
+#define VSYNC_VIEW_MAX	65536
+
 /**
  * struct vsync_sock - an AF_VSYNC socket
  * @sk: the socket; must be first
@@ -33,7 +36,9 @@
  * @port: this socket's member id, unique on the node
  * @self_delivery: receive our own messages
  * @safe: default delivery guarantee for sends is safe
+ * @joined: its JOIN was delivered: it is a member and receives the group
  * @evicted: overran its receive queue; gets nothing more
+ * @leave: the LEAVE message, allocated at bind so that leaving cannot fail
  */
 struct vsync_sock {
 	struct sock sk;
@@ -44,7 +49,9 @@ struct vsync_sock {
 	u32 port;
 	bool self_delivery;
 	bool safe;
+	bool joined;
 	bool evicted;
+	struct sk_buff *leave;
 };
 
 /**
@@ -78,11 +85,23 @@ static struct proto vsync_proto = {
 /* Delivery from the ring                                              */
 /* ------------------------------------------------------------------ */
 
-static void vsync_sock_evict(struct vsync_sock *vs)
+/* Queue our LEAVE, once. Called with the ring lock. */
+static void vsync_sock_queue_leave(struct vsync_ring *r, struct vsync_sock *vs)
+{
+	if (!vs->leave)
+		return;
+	__skb_queue_tail(&r->sendq, vs->leave);
+	r->sendq_bytes += vs->leave->len;
+	vs->leave = NULL;
+}
+
+/* A member that cannot keep up leaves the group, and is told why. */
+static void vsync_sock_evict(struct vsync_ring *r, struct vsync_sock *vs)
 {
 	struct sock *sk = &vs->sk;
 
 	vs->evicted = true;
+	vsync_sock_queue_leave(r, vs);
 	WRITE_ONCE(sk->sk_err, ENOBUFS);
 	sk_error_report(sk);
 }
@@ -119,7 +138,7 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 		struct sock *sk = &vs->sk;
 		int rmem;
 
-		if (vs->evicted || strcmp(vs->group, group))
+		if (!vs->joined || vs->evicted || strcmp(vs->group, group))
 			continue;
 		if (!vs->self_delivery && origin == r->node_id &&
 		    port == vs->port)
@@ -127,13 +146,13 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 		c = skb_clone(msg, GFP_ATOMIC);
 		if (!c) {
 			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-			vsync_sock_evict(vs);
+			vsync_sock_evict(r, vs);
 			continue;
 		}
 		rmem = atomic_read(&sk->sk_rmem_alloc);
 		if (rmem && rmem + c->truesize > READ_ONCE(sk->sk_rcvbuf)) {
 			kfree_skb(c);
-			vsync_sock_evict(vs);
+			vsync_sock_evict(r, vs);
 			continue;
 		}
 		VSYNC_RCV_CB(c)->node = origin;
@@ -145,11 +164,10 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 }
 
 static struct sk_buff *vsync_view_skb(struct vsync_ring *r, u32 kind,
-				      const u32 *memb, int n)
+				      const struct vsync_member *m, u32 n)
 {
 	struct vsync_view *v;
 	struct sk_buff *skb;
-	int i;
 
 	skb = alloc_skb(struct_size(v, vv_members, n), GFP_ATOMIC);
 	if (!skb)
@@ -157,57 +175,86 @@ static struct sk_buff *vsync_view_skb(struct vsync_ring *r, u32 kind,
 	v = skb_put_zero(skb, struct_size(v, vv_members, n));
 	v->vv_kind = kind;
 	v->vv_count = n;
-	v->vv_ring_rep = r->id.rep;
-	v->vv_ring_seq = r->id.seq;
-	for (i = 0; i < n; i++)
-		v->vv_members[i].vm_node = memb[i];
+	v->vv_ring_rep = r->pos.rep;
+	v->vv_ring_seq = r->pos.seq;
+	v->vv_seq = r->pos_seq;
+	memcpy(v->vv_members, m, n * sizeof(*m));
 	VSYNC_RCV_CB(skb)->node = r->node_id;
 	VSYNC_RCV_CB(skb)->port = 0;
 	VSYNC_RCV_CB(skb)->kind = kind;
 	return skb;
 }
 
-/* The current regular view, for one socket. Called with the ring lock. */
-static void vsync_sock_view_one(struct vsync_ring *r, struct vsync_sock *vs,
-				u32 kind)
-{
-	u32 memb[VSYNC_MAX_NODES];
-	struct sk_buff *skb;
-	int i;
-
-	for (i = 0; i < r->n_memb; i++)
-		memb[i] = r->memb[i].id;
-	skb = vsync_view_skb(r, kind, memb, r->n_memb);
-	if (!skb) {
-		vsync_sock_evict(vs);
-		return;
-	}
-	vsync_sock_queue(vs, skb);
-}
-
 /**
- * vsync_sock_view() - give every bound socket a view change
+ * vsync_sock_group_view() - give a group's local members its new view
  * @r: the ring, locked
+ * @group: the group
  * @kind: VSYNC_KIND_VIEW_TRANSITIONAL or VSYNC_KIND_VIEW_REGULAR
- * @memb: the member nodes, sorted
+ * @m: the members, sorted
  * @n: how many
+ *
+ * Views are not counted against the receive buffer: they are small, and
+ * a member must never miss one.
  */
-void vsync_sock_view(struct vsync_ring *r, u32 kind, const u32 *memb, int n)
+void vsync_sock_group_view(struct vsync_ring *r, const char *group, u32 kind,
+			   const struct vsync_member *m, u32 n)
 {
 	struct vsync_sock *vs;
 	struct sk_buff *skb;
 
 	list_for_each_entry(vs, &r->socks, node) {
-		if (vs->evicted)
+		if (!vs->joined || vs->evicted || strcmp(vs->group, group))
 			continue;
-		skb = vsync_view_skb(r, kind, memb, n);
+		skb = vsync_view_skb(r, kind, m, n);
 		if (!skb) {
 			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-			vsync_sock_evict(vs);
+			vsync_sock_evict(r, vs);
 			continue;
 		}
 		vsync_sock_queue(vs, skb);
 	}
+}
+
+/**
+ * vsync_sock_joined() - a local socket's JOIN was delivered
+ * @r: the ring, locked
+ * @port: the socket's member id
+ */
+void vsync_sock_joined(struct vsync_ring *r, u32 port)
+{
+	struct vsync_sock *vs;
+
+	list_for_each_entry(vs, &r->socks, node)
+		if (vs->port == port && !vs->evicted)
+			vs->joined = true;
+}
+
+/**
+ * vsync_sock_local_members() - list this node's members of every group
+ * @r: the ring, locked
+ * @recs: where to write them, or NULL to count
+ * @max: room in @recs
+ *
+ * Return: how many there are.
+ */
+unsigned int vsync_sock_local_members(struct vsync_ring *r,
+				      struct vsync_sync_rec *recs,
+				      unsigned int max)
+{
+	struct vsync_sock *vs;
+	unsigned int n = 0;
+
+	list_for_each_entry(vs, &r->socks, node) {
+		if (!vs->joined || vs->evicted)
+			continue;
+		if (recs && n < max) {
+			recs[n].port = htonl(vs->port);
+			recs[n].name_len = vs->group_len;
+			memcpy(recs[n].name, vs->group, vs->group_len);
+		}
+		n++;
+	}
+	return n;
 }
 
 /**
@@ -238,7 +285,15 @@ static void vsync_unbind(struct vsync_sock *vs)
 		return;
 	spin_lock_bh(&r->lock);
 	list_del_init(&vs->node);
+	vs->joined = false;
+	if (!r->dead) {
+		vsync_sock_queue_leave(r, vs);
+		vsync_srp_kick(r);
+	}
 	spin_unlock_bh(&r->lock);
+	vsync_ring_flush(r);
+	kfree_skb(vs->leave);
+	vs->leave = NULL;
 	vs->ring = NULL;
 	vsync_ring_put(r);
 }
@@ -263,10 +318,12 @@ static int vsync_release(struct socket *sock)
 static int vsync_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 {
 	struct sockaddr_vsync *addr = (struct sockaddr_vsync *)uaddr;
+	struct sk_buff *join = NULL, *leave = NULL;
 	struct sock *sk = sock->sk;
 	struct vsync_sock *vs = vsync_sk(sk);
 	struct vsync_ring *r;
 	size_t glen;
+	u32 port;
 	int ret;
 
 	if (len < (int)sizeof(*addr) || addr->svs_family != vsync_family)
@@ -283,26 +340,42 @@ static int vsync_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 	ret = PTR_ERR(r);
 	if (IS_ERR(r))
 		goto out;
+	port = atomic_inc_return(&vsync_next_port);
+	join = vsync_group_ctrl_msg(VSYNC_CTRL_JOIN, addr->svs_group, glen,
+				    port, GFP_KERNEL);
+	leave = vsync_group_ctrl_msg(VSYNC_CTRL_LEAVE, addr->svs_group, glen,
+				     port, GFP_KERNEL);
+	ret = -ENOMEM;
+	if (!join || !leave)
+		goto out_put;
 	memcpy(vs->group, addr->svs_group, glen);
 	vs->group[glen] = '\0';
 	vs->group_len = glen;
-	vs->port = atomic_inc_return(&vsync_next_port);
+	vs->port = port;
 	spin_lock_bh(&r->lock);
+	ret = -ENODEV;
 	if (r->dead) {
 		spin_unlock_bh(&r->lock);
-		vsync_ring_put(r);
-		ret = -ENODEV;
-		goto out;
+		goto out_put;
 	}
+	/* Membership starts when the JOIN comes round in the total order. */
 	vs->ring = r;
+	vs->leave = leave;
 	list_add_tail(&vs->node, &r->socks);
-	/* A member joining a running ring starts from its current view. */
-	if (r->state == VSYNC_STATE_OPERATIONAL)
-		vsync_sock_view_one(r, vs, VSYNC_KIND_VIEW_REGULAR);
+	__skb_queue_tail(&r->sendq, join);
+	r->sendq_bytes += join->len;
+	vsync_srp_kick(r);
 	spin_unlock_bh(&r->lock);
+	vsync_ring_flush(r);
 	/* The datagram core treats SEQPACKET as connection based. */
 	sk->sk_state = TCP_ESTABLISHED;
-	ret = 0;
+	release_sock(sk);
+	return 0;
+
+out_put:
+	kfree_skb(join);
+	kfree_skb(leave);
+	vsync_ring_put(r);
 out:
 	release_sock(sk);
 	return ret;
@@ -372,6 +445,8 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return -ENOTCONN;
 	if (sk->sk_shutdown & SEND_SHUTDOWN)
 		return -EPIPE;
+	if (READ_ONCE(vs->evicted))
+		return -ENOBUFS;
 	safe = READ_ONCE(vs->safe);
 	if (msg->msg_controllen) {
 		err = vsync_cmsg_delivery(msg, &safe);
@@ -396,6 +471,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		kfree_skb(skb);
 		return err;
 	}
+	memset(skb->cb, 0, sizeof(skb->cb));
 	VSYNC_SKB_CB(skb)->port = vs->port;
 	VSYNC_SKB_CB(skb)->name_len = vs->group_len;
 	VSYNC_SKB_CB(skb)->safe = safe;
@@ -506,27 +582,29 @@ static int vsync_get_view(struct vsync_sock *vs, char __user *optval,
 {
 	struct vsync_ring *r = vs->ring;
 	struct vsync_view *v;
-	int i, n, size, ret = 0;
+	u32 n, max;
+	int size, ret = 0;
 
 	if (len < (int)sizeof(*v))
 		return -EINVAL;
-	v = kzalloc(struct_size(v, vv_members, VSYNC_MAX_NODES), GFP_KERNEL);
+	max = min_t(u32, (len - sizeof(*v)) / sizeof(struct vsync_member),
+		    VSYNC_VIEW_MAX);
+	v = kvzalloc(struct_size(v, vv_members, max), GFP_KERNEL);
 	if (!v)
 		return -ENOMEM;
 	spin_lock_bh(&r->lock);
-	n = r->n_memb;
+	n = vsync_group_members(r, vs->group, v->vv_members, max);
 	v->vv_kind = VSYNC_KIND_VIEW_REGULAR;
 	v->vv_count = n;
 	v->vv_ring_rep = r->id.rep;
 	v->vv_ring_seq = r->id.seq;
-	for (i = 0; i < n; i++)
-		v->vv_members[i].vm_node = r->memb[i].id;
 	spin_unlock_bh(&r->lock);
-	size = struct_size(v, vv_members, n);
-	if (copy_to_user(optval, v, min(len, size)) ||
-	    put_user(size, optlen))
+	/* Too little room: the header says how many there are. */
+	size = struct_size(v, vv_members, min(n, max));
+	if (copy_to_user(optval, v, size) ||
+	    put_user((int)struct_size(v, vv_members, n), optlen))
 		ret = -EFAULT;
-	kfree(v);
+	kvfree(v);
 	return ret;
 }
 

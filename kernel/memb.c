@@ -750,7 +750,8 @@ void vsync_memb_recovery_check(struct vsync_ring *r, struct vsync_tok *t)
 static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 {
 	struct vsync_store *old = &r->old_store;
-	u32 trans[VSYNC_MAX_NODES], regular[VSYNC_MAX_NODES];
+	u32 trans[VSYNC_MAX_NODES];
+	bool merged = false;
 	int i, nt = 0;
 	struct sk_buff *f;
 	u64 seq;
@@ -761,11 +762,11 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	for (i = 0; i < r->n_old_memb; i++)
 		if (vsync_memb_index(r->memb, r->n_memb, r->old_memb[i]) >= 0)
 			trans[nt++] = r->old_memb[i];
-	for (i = 0; i < r->n_memb; i++)
-		regular[i] = r->memb[i].id;
 
 	/* Every member of the transitional configuration holds the same. */
-	vsync_sock_view(r, VSYNC_KIND_VIEW_TRANSITIONAL, trans, nt);
+	r->pos = r->id;
+	r->pos_seq = 0;
+	vsync_group_trans(r, trans, nt);
 	for (seq = old->delivered + 1; seq <= old->high; seq++) {
 		f = vsync_store_get(old, seq);
 		if (f)
@@ -780,7 +781,13 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	r->state = VSYNC_STATE_OPERATIONAL;
 	r->n_proc = 0;
 	r->n_fail = 0;
-	vsync_sock_view(r, VSYNC_KIND_VIEW_REGULAR, regular, r->n_memb);
+	for (i = 1; i < r->n_memb; i++)
+		if (r->old[i].id.rep != r->old[0].id.rep ||
+		    r->old[i].id.seq != r->old[0].id.seq)
+			merged = true;
+	r->pos = r->id;
+	r->pos_seq = 0;
+	vsync_group_regular(r, merged);
 	vsync_count(r, VSYNC_A_STATS_VIEW_CHANGES);
 	vsync_ring_notify_view(r);
 	netdev_dbg(r->dev, "vsync: ring %u:%llu installed with %d members\n",

@@ -87,6 +87,31 @@ struct vsync_recov {
 #define VSYNC_EF_FIRST		0x0001	/* first fragment of a message */
 #define VSYNC_EF_LAST		0x0002	/* last fragment of a message */
 #define VSYNC_EF_SAFE		0x0004	/* deliver only once safe */
+#define VSYNC_EF_CTRL		0x0008	/* a group control message */
+
+/*
+ * Control messages: entries with VSYNC_EF_CTRL whose data starts with one of
+ * these operations (__be32). JOIN and LEAVE name the group and the member
+ * in the entry itself. SYNC (group name ".") continues with a __be32 count
+ * of struct vsync_sync_rec records: the origin's members of every group.
+ */
+#define VSYNC_CTRL_JOIN		1
+#define VSYNC_CTRL_LEAVE	2
+#define VSYNC_CTRL_SYNC		3
+
+/**
+ * struct vsync_sync_rec - one local member in a SYNC message (72 bytes)
+ * @port: the member id on the origin node
+ * @name_len: length of @name, 1..63
+ * @reserved: zero
+ * @name: group name, zero-padded
+ */
+struct vsync_sync_rec {
+	__be32 port;
+	__u8 name_len;
+	__u8 reserved[3];
+	char name[64];
+};
 
 /**
  * struct vsync_entry - one message or fragment in a frame (16 bytes)

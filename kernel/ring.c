@@ -546,6 +546,8 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	kref_init(&r->ref);
 	spin_lock_init(&r->lock);
 	INIT_LIST_HEAD(&r->socks);
+	INIT_LIST_HEAD(&r->groups);
+	INIT_LIST_HEAD(&r->groups_before);
 	__skb_queue_head_init(&r->txq);
 	__skb_queue_head_init(&r->ntfq);
 	__skb_queue_head_init(&r->sendq);

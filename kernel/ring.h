@@ -25,6 +25,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 
+#include "proto.h"
 #include "vsync.h"
 
 /* Timer defaults in milliseconds, and the limits the netlink policy uses. */
@@ -129,12 +130,14 @@ struct vsync_store {
  * @len: bytes gathered so far
  * @port: sending socket's member id
  * @safe: delivery guarantee asked for
+ * @ctrl: a group control message
  * @group: group name
  */
 struct vsync_reasm {
 	u32 origin;
 	u32 port;
 	bool safe;
+	bool ctrl;
 	char group[VSYNC_GROUP_MAX];
 	struct sk_buff *head;
 	struct sk_buff *tail;
@@ -250,6 +253,15 @@ enum vsync_timer {
  * @send_off: bytes of the head of @sendq already sent
  * @sendq_bytes: bytes in @sendq
  * @reasm: reassembly, one per possible origin
+ * @groups: process groups on this ring (group.c)
+ * @groups_before: during a sync: the groups as they were before it
+ * @syncing: after a merge, until every member's SYNC is delivered
+ * @group_resync: group state may differ from the others' (out of memory)
+ * @sync_pending: members whose SYNC is still to come
+ * @n_sync_pending: entries in @sync_pending
+ * @pos: the ring id and sequence number of the frame being delivered, or
+ *	of the configuration change (sequence 0): where a view takes effect
+ * @pos_seq: see @pos
  * @socks: bound sockets
  * @txq: frames to transmit once the lock is dropped
  * @ntfq: netlink notifications to send once the lock is dropped
@@ -319,6 +331,16 @@ struct vsync_ring {
 	u32 send_off;
 	u64 sendq_bytes;
 	struct vsync_reasm reasm[VSYNC_MAX_NODES];
+
+	struct list_head groups;
+	struct list_head groups_before;
+	bool syncing;
+	bool group_resync;
+	u32 sync_pending[VSYNC_MAX_NODES];
+	int n_sync_pending;
+
+	struct vsync_ring_id pos;
+	u64 pos_seq;
 
 	struct list_head socks;
 	struct sk_buff_head txq;
@@ -396,19 +418,46 @@ int vsync_memb_index(const struct vsync_node *set, int n, u32 id);
  * @port: sending socket's member id
  * @name_len: the group name's length; the name starts the data
  * @safe: deliver only once safe
+ * @ctrl: a group control message: 1 join or leave, 2 this node's sync
  */
 struct vsync_skb_cb {
 	u32 port;
 	u8 name_len;
 	u8 safe;
+	u8 ctrl;
 };
 
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)(skb)->cb)
 
 void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 			u32 origin, u32 port, const char *group, bool safe);
-void vsync_sock_view(struct vsync_ring *r, u32 kind,
-		     const u32 *memb, int n);
+void vsync_sock_group_view(struct vsync_ring *r, const char *group, u32 kind,
+			   const struct vsync_member *m, u32 n);
+unsigned int vsync_sock_local_members(struct vsync_ring *r,
+				      struct vsync_sync_rec *recs,
+				      unsigned int max);
+void vsync_sock_joined(struct vsync_ring *r, u32 port);
+
+/* group.c */
+struct sk_buff *vsync_group_ctrl_msg(u32 op, const char *name, u8 name_len,
+				     u32 port, gfp_t gfp);
+void vsync_group_rcv_ctrl(struct vsync_ring *r, u32 origin, u32 port,
+			  const char *group, struct sk_buff *msg);
+void vsync_group_trans(struct vsync_ring *r, const u32 *trans, int n);
+void vsync_group_regular(struct vsync_ring *r, bool merged);
+void vsync_group_reset(struct vsync_ring *r);
+u32 vsync_group_members(struct vsync_ring *r, const char *name,
+			struct vsync_member *out, u32 max);
+
+static inline int vsync_set_find_u32(const u32 *set, int n, u32 id)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (set[i] == id)
+			return i;
+	return -1;
+}
 void vsync_sock_ring_gone(struct vsync_ring *r);
 
 #endif /* _VSYNC_RING_H */

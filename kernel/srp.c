@@ -145,7 +145,8 @@ struct vsync_ent {
 	unsigned int name_len;
 };
 
-#define VSYNC_EF_ALL (VSYNC_EF_FIRST | VSYNC_EF_LAST | VSYNC_EF_SAFE)
+#define VSYNC_EF_ALL (VSYNC_EF_FIRST | VSYNC_EF_LAST | VSYNC_EF_SAFE | \
+		      VSYNC_EF_CTRL)
 
 /* Parses the entry at *pos of a linear frame ending at @end. */
 static bool vsync_ent_next(const u8 *data, unsigned int end,
@@ -294,6 +295,18 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
 	return c;
 }
 
+static void vsync_deliver_msg(struct vsync_ring *r, struct sk_buff *msg,
+			      u32 origin, u32 port, const char *group,
+			      bool safe, bool ctrl)
+{
+	if (ctrl) {
+		vsync_group_rcv_ctrl(r, origin, port, group, msg);
+		return;
+	}
+	vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
+	vsync_sock_deliver(r, msg, origin, port, group, safe);
+}
+
 static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 			      u32 origin, const struct vsync_ent *ent)
 {
@@ -309,9 +322,9 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 			return;
 		memcpy(group, ent->name, ent->name_len);
 		group[ent->name_len] = '\0';
-		vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
-		vsync_sock_deliver(r, c, origin, ent->port, group,
-				   ent->flags & VSYNC_EF_SAFE);
+		vsync_deliver_msg(r, c, origin, ent->port, group,
+				  ent->flags & VSYNC_EF_SAFE,
+				  ent->flags & VSYNC_EF_CTRL);
 		return;
 	}
 
@@ -331,6 +344,7 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 		ra->total = ent->total;
 		ra->len = 0;
 		ra->safe = ent->flags & VSYNC_EF_SAFE;
+		ra->ctrl = ent->flags & VSYNC_EF_CTRL;
 		memcpy(ra->group, ent->name, ent->name_len);
 		ra->group[ent->name_len] = '\0';
 	} else if (ra->port != ent->port || ra->total != ent->total ||
@@ -365,8 +379,8 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 	c = ra->head;
 	ra->head = NULL;
 	ra->tail = NULL;
-	vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
-	vsync_sock_deliver(r, c, origin, ra->port, ra->group, ra->safe);
+	vsync_deliver_msg(r, c, origin, ra->port, ra->group, ra->safe,
+			  ra->ctrl);
 }
 
 /**
@@ -384,6 +398,9 @@ void vsync_srp_deliver_frame(struct vsync_ring *r, struct sk_buff *f)
 
 	if (ntohs(m->flags) & VSYNC_MF_RECOVERY)
 		return;
+	r->pos.rep = ntohl(((const struct vsync_hdr *)f->data)->ring_rep);
+	r->pos.seq = be64_to_cpu(((const struct vsync_hdr *)f->data)->ring_seq);
+	r->pos_seq = be64_to_cpu(m->seq);
 	for (i = 0; i < count; i++) {
 		/* Checked on receipt; this cannot fail. */
 		if (!vsync_ent_next(f->data, f->len, &pos, &ent))
@@ -553,6 +570,9 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		int room;
 		u32 chunk;
 
+		/* After a merge only our SYNC goes until all are in. */
+		if (r->syncing && cb->ctrl != 2)
+			break;
 		room = (int)max - (int)f->len - (int)sizeof(*e) - (int)nl;
 		if (room < 0 || (room < 4 && remaining))
 			break;
@@ -567,6 +587,8 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 			eflags |= VSYNC_EF_SAFE;
 			mflags |= VSYNC_MF_SAFE;
 		}
+		if (cb->ctrl)
+			eflags |= VSYNC_EF_CTRL;
 		e = skb_put(f, sizeof(*e));
 		e->len = htonl(chunk);
 		e->total = htonl(total);
@@ -585,7 +607,8 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		__skb_unlink(msg, &r->sendq);
 		r->sendq_bytes -= msg->len;
 		r->send_off = 0;
-		vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
+		if (!cb->ctrl)
+			vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
 		consume_skb(msg);
 	}
 	if (!count) {
@@ -990,6 +1013,7 @@ void vsync_srp_reset(struct vsync_ring *r)
 	vsync_store_reset(&r->store);
 	vsync_store_reset(&r->old_store);
 	vsync_srp_reasm_reset(r);
+	vsync_group_reset(r);
 	__skb_queue_purge(&r->recovery_q);
 	__skb_queue_purge(&r->sendq);
 	r->sendq_bytes = 0;

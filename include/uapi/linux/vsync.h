@@ -387,7 +387,11 @@ struct vsync_member {
  * @vv_count: number of entries in @vv_members
  * @vv_ring_rep: ring id, representative node
  * @vv_reserved: zero
- * @vv_ring_seq: ring id, sequence; equal on all members of the view
+ * @vv_ring_seq: ring id, sequence
+ * @vv_seq: sequence number of the frame on ring (@vv_ring_rep,
+ *	@vv_ring_seq) whose join or leave caused the view, 0 for a view caused
+ *	by a configuration change. (@vv_ring_rep, @vv_ring_seq, @vv_seq,
+ *	@vv_kind) names a view: every member that sees it sees the same.
  * @vv_members: the members, sorted by node id then port
  */
 struct vsync_view {
@@ -396,6 +400,7 @@ struct vsync_view {
 	__u32			vv_ring_rep;
 	__u32			vv_reserved;
 	__u64			vv_ring_seq;
+	__u64			vv_seq;
 	struct vsync_member	vv_members[];
 };
 
