@@ -105,7 +105,7 @@ static int vsync_group_index(const struct vsync_group *g, u32 node, u32 port)
 /* Return: 1 added, 0 already there, -ENOMEM. */
 static int vsync_group_add(struct vsync_group *g, u32 node, u32 port)
 {
-	struct vsync_member *m;
+	struct vsync_member *m, key;
 	u32 i;
 
 	if (vsync_group_index(g, node, port) >= 0)
@@ -119,8 +119,9 @@ static int vsync_group_add(struct vsync_group *g, u32 node, u32 port)
 		g->m = m;
 		g->cap = cap;
 	}
-	for (i = g->n; i > 0 && vsync_member_cmp(&g->m[i - 1],
-			&(struct vsync_member){ node, port }) > 0; i--)
+	key.vm_node = node;
+	key.vm_port = port;
+	for (i = g->n; i > 0 && vsync_member_cmp(&g->m[i - 1], &key) > 0; i--)
 		g->m[i] = g->m[i - 1];
 	g->m[i].vm_node = node;
 	g->m[i].vm_port = port;

@@ -458,6 +458,7 @@ static inline int vsync_set_find_u32(const u32 *set, int n, u32 id)
 			return i;
 	return -1;
 }
+
 void vsync_sock_ring_gone(struct vsync_ring *r);
 
 #endif /* _VSYNC_RING_H */
