@@ -138,7 +138,8 @@ void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 		struct sock *sk = &vs->sk;
 		int rmem;
 
-		if (!vs->joined || vs->evicted || strcmp(vs->group, group))
+		if (!vs->joined || vs->evicted || strcmp(vs->group, group) ||
+		    READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			continue;
 		if (!vs->self_delivery && origin == r->node_id &&
 		    port == vs->port)
