@@ -364,6 +364,18 @@ void vsync_group_trans(struct vsync_ring *r, const u32 *trans, int n)
 	bool changed;
 	u32 i, k;
 
+	/*
+	 * The ring changed again before a sync completed: go back to the
+	 * membership before it, the same on all members of this
+	 * transitional configuration, and sync afresh on the new ring.
+	 */
+	if (r->syncing) {
+		vsync_groups_free(&r->groups);
+		list_splice_init(&r->groups_before, &r->groups);
+		r->syncing = false;
+		r->group_resync = true;
+	}
+
 	list_for_each_entry_safe(g, tmp, &r->groups, list) {
 		changed = false;
 		for (i = 0, k = 0; i < g->n; i++) {
