@@ -847,12 +847,12 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 		vsync_store_release(s, r->safe);
 	}
 
-	if (recovery) {
+	if (recovery)
 		vsync_memb_recovery_check(r, t);
-		if (r->state != VSYNC_STATE_OPERATIONAL &&
-		    r->state != VSYNC_STATE_RECOVERY)
-			return;
-	}
+	/* Delivery may have sent us to gather: the token stops here. */
+	if (r->state != VSYNC_STATE_OPERATIONAL &&
+	    r->state != VSYNC_STATE_RECOVERY)
+		return;
 
 	t->token_seq++;
 	r->tok = *t;
