@@ -862,6 +862,9 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 	 */
 	if (r->n_memb < 2) {
 		r->tok_held = true;
+		/* More to send than one visit allows: visit again soon. */
+		if (!skb_queue_empty(&r->sendq))
+			vsync_ring_timer_start(r, VSYNC_T_HOLD, 0);
 		return;
 	}
 	if (me == 0 && r->state == VSYNC_STATE_OPERATIONAL &&
@@ -970,6 +973,10 @@ void vsync_srp_hold_expired(struct vsync_ring *r)
 {
 	if (!r->tok_held || r->state != VSYNC_STATE_OPERATIONAL)
 		return;
+	if (r->n_memb < 2) {
+		vsync_token_visit(r, &r->tok);
+		return;
+	}
 	r->tok_held = false;
 	vsync_token_send(r);
 }
