@@ -24,7 +24,10 @@
  * different from the others', so it forces a new ring, whose sync rebuilds
  * the groups.
  */
+#include <linux/rtnetlink.h>
 #include <linux/slab.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
 #include <linux/bsearch.h>
 #include <linux/sort.h>
 
@@ -158,6 +161,7 @@ static void vsync_group_view(struct vsync_ring *r, const char *name, u32 kind)
 {
 	struct vsync_group *g = vsync_group_find(&r->groups, name, false);
 
+	WRITE_ONCE(r->group_gen, r->group_gen + 1);
 	vsync_sock_group_view(r, name, kind, g ? g->m : NULL, g ? g->n : 0);
 }
 
@@ -444,4 +448,100 @@ void vsync_group_reset(struct vsync_ring *r)
 	vsync_groups_free(&r->groups);
 	vsync_groups_free(&r->groups_before);
 	r->syncing = false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Netlink                                                             */
+/* ------------------------------------------------------------------ */
+
+static int vsync_group_fill(struct sk_buff *skb, struct vsync_ring *r,
+			    struct vsync_group *g, struct netlink_callback *cb)
+{
+	struct nlattr *members, *m;
+	void *hdr;
+	u32 i;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &vsync_genl_family, NLM_F_MULTI, VSYNC_CMD_GROUP_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, VSYNC_A_GROUP_IFINDEX, r->dev->ifindex) ||
+	    nla_put_string(skb, VSYNC_A_GROUP_NAME, g->name))
+		goto nospace;
+	members = nla_nest_start(skb, VSYNC_A_GROUP_MEMBERS);
+	if (!members)
+		goto nospace;
+	for (i = 0; i < g->n; i++) {
+		m = nla_nest_start(skb, VSYNC_A_GROUP_MEMBER);
+		if (!m ||
+		    nla_put_u32(skb, VSYNC_A_GMEMBER_NODE_ID, g->m[i].vm_node) ||
+		    nla_put_u32(skb, VSYNC_A_GMEMBER_PORT, g->m[i].vm_port) ||
+		    (g->m[i].vm_node == r->node_id &&
+		     nla_put_flag(skb, VSYNC_A_GMEMBER_LOCAL)))
+			goto nospace;
+		nla_nest_end(skb, m);
+	}
+	nla_nest_end(skb, members);
+	genl_dump_check_consistent(cb, hdr);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+nospace:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * vsync_nl_group_dump() - VSYNC_CMD_GROUP_GET dump: every process group
+ * @skb: the reply being filled
+ * @cb: the dump's state: args[0] rings done, args[1] groups of the next
+ *
+ * Return: the length of @skb, or a negative errno.
+ */
+int vsync_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr *only = info->attrs[VSYNC_A_GROUP_IFINDEX];
+	struct vsync_net *vn = vsync_net(sock_net(skb->sk));
+	long ridx = 0, gidx, rskip = cb->args[0], gskip = cb->args[1];
+	struct vsync_group *g;
+	struct vsync_ring *r;
+	int ret = 0;
+
+	rtnl_lock();
+	/* One generation for the whole dump: rings, then their groups. */
+	cb->seq = atomic_read(&vn->gen);
+	list_for_each_entry(r, &vn->rings, list)
+		cb->seq += READ_ONCE(r->group_gen);
+	list_for_each_entry(r, &vn->rings, list) {
+		if (ridx < rskip ||
+		    (only && r->dev->ifindex != nla_get_u32(only))) {
+			ridx++;
+			continue;
+		}
+		gidx = 0;
+		spin_lock_bh(&r->lock);
+		list_for_each_entry(g, &r->groups, list) {
+			if (gidx++ < gskip)
+				continue;
+			ret = vsync_group_fill(skb, r, g, cb);
+			if (ret) {
+				gidx--;
+				break;
+			}
+		}
+		spin_unlock_bh(&r->lock);
+		if (ret) {
+			gskip = gidx;
+			break;
+		}
+		ridx++;
+		gskip = 0;
+	}
+	rtnl_unlock();
+	cb->args[0] = ridx;
+	cb->args[1] = gskip;
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
 }

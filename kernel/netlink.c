@@ -56,6 +56,10 @@ static const struct nla_policy vsync_ring_policy[VSYNC_A_RING_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &vsync_range_window),
 };
 
+static const struct nla_policy vsync_group_policy[VSYNC_A_GROUP_MAX + 1] = {
+	[VSYNC_A_GROUP_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 static int vsync_nl_info_get(struct sk_buff *skb, struct genl_info *info)
 {
 	struct vsync_net *vn = vsync_net(genl_info_net(info));
@@ -109,6 +113,12 @@ static const struct genl_ops vsync_genl_ops[] = {
 		.dumpit = vsync_nl_ring_dump,
 		.policy = vsync_ring_policy,
 		.maxattr = VSYNC_A_RING_MAX,
+	},
+	{
+		.cmd = VSYNC_CMD_GROUP_GET,
+		.dumpit = vsync_nl_group_dump,
+		.policy = vsync_group_policy,
+		.maxattr = VSYNC_A_GROUP_MAX,
 	},
 };
 

@@ -257,6 +257,7 @@ enum vsync_timer {
  * @groups_before: during a sync: the groups as they were before it
  * @syncing: after a merge, until every member's SYNC is delivered
  * @group_resync: group state may differ from the others' (out of memory)
+ * @group_gen: bumped on every membership change, for consistent dumps
  * @sync_pending: members whose SYNC is still to come
  * @n_sync_pending: entries in @sync_pending
  * @pos: the ring id and sequence number of the frame being delivered, or
@@ -336,6 +337,7 @@ struct vsync_ring {
 	struct list_head groups_before;
 	bool syncing;
 	bool group_resync;
+	u32 group_gen;
 	u32 sync_pending[VSYNC_MAX_NODES];
 	int n_sync_pending;
 

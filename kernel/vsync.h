@@ -75,4 +75,7 @@ int vsync_nl_ring_del(struct sk_buff *skb, struct genl_info *info);
 int vsync_nl_ring_get(struct sk_buff *skb, struct genl_info *info);
 int vsync_nl_ring_dump(struct sk_buff *skb, struct netlink_callback *cb);
 
+/* group.c */
+int vsync_nl_group_dump(struct sk_buff *skb, struct netlink_callback *cb);
+
 #endif /* _VSYNC_VSYNC_H */

@@ -3,7 +3,7 @@
  * vsyncadm: configure and inspect vsync rings.
  *
  * main(): global options, the table of objects and commands, help, and
- * batch mode. The commands themselves are in ring.c, member.c, stats.c,
+ * batch mode. The commands themselves are in ring.c, member.c, group.c, stats.c,
  * monitor.c and info.c.
  */
 #include <ctype.h>
@@ -25,7 +25,7 @@ static const char main_usage[] =
 	"Usage: vsyncadm [ OPTIONS ] OBJECT [ COMMAND [ ARGUMENTS ] | help ]\n"
 	"       vsyncadm [ OPTIONS ] -batch FILE\n"
 	"       vsyncadm help [ OBJECT ]\n"
-	"where  OBJECT  := { info | ring | member | stats | monitor }\n"
+	"where  OBJECT  := { info | ring | member | group | stats | monitor }\n"
 	"       OPTIONS := { -j[son] | -p[retty] | -b[atch] FILE | -f[orce] |\n"
 	"                    -V[ersion] | -h[elp] }\n"
 	"Objects, commands and keywords may be abbreviated to any unique prefix.\n"
@@ -60,11 +60,18 @@ static const struct command member_commands[] = {
 	{ "help", NULL },
 };
 
+static const struct command group_commands[] = {
+	{ "show", do_group_show },
+	{ "help", NULL },
+};
+
 static const struct object objects[] = {
 	{ "info", info_usage, NULL, 0, do_info },
 	{ "ring", ring_usage, ring_commands, ARRAY_SIZE(ring_commands), NULL },
 	{ "member", member_usage, member_commands,
 	  ARRAY_SIZE(member_commands), NULL },
+	{ "group", group_usage, group_commands,
+	  ARRAY_SIZE(group_commands), NULL },
 	{ "stats", stats_usage, NULL, 0, do_stats },
 	{ "monitor", monitor_usage, NULL, 0, do_monitor },
 	{ "help", main_usage, NULL, 0, NULL },

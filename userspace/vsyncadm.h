@@ -120,12 +120,14 @@ int do_ring_add(int argc, char **argv);
 int do_ring_del(int argc, char **argv);
 int do_ring_show(int argc, char **argv);
 int do_member_show(int argc, char **argv);
+int do_group_show(int argc, char **argv);
 int do_stats(int argc, char **argv);
 int do_monitor(int argc, char **argv);
 
 extern const char info_usage[];
 extern const char ring_usage[];
 extern const char member_usage[];
+extern const char group_usage[];
 extern const char stats_usage[];
 extern const char monitor_usage[];
 

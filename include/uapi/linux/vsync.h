@@ -60,6 +60,17 @@
  *     A dump is consistent: if the rings change while it runs, the reply
  *     carries NLM_F_DUMP_INTR and should be repeated.
  *
+ *   VSYNC_CMD_GROUP_GET (dump)                      set: vsync_a_group
+ *     request: VSYNC_A_GROUP_IFINDEX (optional: only this ring's groups)
+ *     reply, one message per process group:
+ *       VSYNC_A_GROUP_IFINDEX       u32     the ring's device
+ *       VSYNC_A_GROUP_NAME          string
+ *       VSYNC_A_GROUP_MEMBERS       nest
+ *         VSYNC_A_GROUP_MEMBER      nest, one per member  set: vsync_a_gmember
+ *           VSYNC_A_GMEMBER_NODE_ID u32
+ *           VSYNC_A_GMEMBER_PORT    u32
+ *           VSYNC_A_GMEMBER_LOCAL   flag    a socket of this node
+ *
  * Multicast groups:
  *   "config"  VSYNC_CMD_RING_NEW and VSYNC_CMD_RING_DEL notifications, with
  *             the ring attributes.
@@ -126,6 +137,7 @@
  * @VSYNC_CMD_RING_DEL: leave and delete a ring
  * @VSYNC_CMD_RING_GET: show one ring (do) or all rings (dump)
  * @VSYNC_CMD_VIEW_NTF: notification: a ring installed a new view
+ * @VSYNC_CMD_GROUP_GET: dump the process groups and their members
  */
 enum vsync_cmd {
 	VSYNC_CMD_UNSPEC,
@@ -134,6 +146,7 @@ enum vsync_cmd {
 	VSYNC_CMD_RING_DEL,
 	VSYNC_CMD_RING_GET,
 	VSYNC_CMD_VIEW_NTF,
+	VSYNC_CMD_GROUP_GET,
 
 	__VSYNC_CMD_MAX,
 	VSYNC_CMD_MAX = __VSYNC_CMD_MAX - 1
@@ -310,6 +323,53 @@ enum vsync_a_stats {
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1
+};
+
+/**
+ * enum vsync_a_group - attributes of a process group
+ * @VSYNC_A_GROUP_UNSPEC: unused
+ * @VSYNC_A_GROUP_IFINDEX: the ring's device (u32)
+ * @VSYNC_A_GROUP_NAME: the group's name (string)
+ * @VSYNC_A_GROUP_MEMBERS: nest of VSYNC_A_GROUP_MEMBER nests
+ */
+enum vsync_a_group {
+	VSYNC_A_GROUP_UNSPEC,
+	VSYNC_A_GROUP_IFINDEX,
+	VSYNC_A_GROUP_NAME,
+	VSYNC_A_GROUP_MEMBERS,
+
+	__VSYNC_A_GROUP_MAX,
+	VSYNC_A_GROUP_MAX = __VSYNC_A_GROUP_MAX - 1
+};
+
+/**
+ * enum vsync_a_gmembers - attributes inside VSYNC_A_GROUP_MEMBERS
+ * @VSYNC_A_GROUP_MEMBERS_UNSPEC: unused
+ * @VSYNC_A_GROUP_MEMBER: one member, a nest of enum vsync_a_gmember
+ */
+enum vsync_a_gmembers {
+	VSYNC_A_GROUP_MEMBERS_UNSPEC,
+	VSYNC_A_GROUP_MEMBER,
+
+	__VSYNC_A_GROUP_MEMBERS_MAX,
+	VSYNC_A_GROUP_MEMBERS_MAX = __VSYNC_A_GROUP_MEMBERS_MAX - 1
+};
+
+/**
+ * enum vsync_a_gmember - attributes of one member of a process group
+ * @VSYNC_A_GMEMBER_UNSPEC: unused
+ * @VSYNC_A_GMEMBER_NODE_ID: its node (u32)
+ * @VSYNC_A_GMEMBER_PORT: its port on that node (u32)
+ * @VSYNC_A_GMEMBER_LOCAL: flag, a socket of this node
+ */
+enum vsync_a_gmember {
+	VSYNC_A_GMEMBER_UNSPEC,
+	VSYNC_A_GMEMBER_NODE_ID,
+	VSYNC_A_GMEMBER_PORT,
+	VSYNC_A_GMEMBER_LOCAL,
+
+	__VSYNC_A_GMEMBER_MAX,
+	VSYNC_A_GMEMBER_MAX = __VSYNC_A_GMEMBER_MAX - 1
 };
 
 /* ------------------------------------------------------------------ */
