@@ -39,6 +39,7 @@ src-extract:
 
 tests: tools src-extract
 	$(MAKE) -C tests
+	$(MAKE) -C tests/fake_ipoib KDIR=$(KDIR)
 
 check:
 	@scripts/check
@@ -49,7 +50,8 @@ demo:
 style: src-extract
 	$(BUILD)/linux-src/scripts/checkpatch.pl --strict --no-tree --terse \
 		--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES \
-		-f $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h include/uapi/linux/*.h))
+		-f $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h \
+		include/uapi/linux/*.h tests/fake_ipoib/*.c))
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) INSTALL_MOD_DIR=updates modules_install
@@ -60,6 +62,7 @@ clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
 	$(MAKE) -C userspace clean
 	-$(MAKE) -C tests clean
+	-$(MAKE) -C tests/fake_ipoib KDIR=$(KDIR) clean
 	rm -rf $(BUILD)
 
 .PHONY: all module debug tools src-extract tests check demo style install clean

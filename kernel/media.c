@@ -27,18 +27,41 @@ static u32 vsync_ib_node_id(const u8 *hwaddr)
 	return get_unaligned_be32(hwaddr + INFINIBAND_ALEN - 4);
 }
 
+static bool vsync_eth_mcast_ok(const u8 *addr)
+{
+	return is_multicast_ether_addr(addr);
+}
+
+/* A multicast GID starts with 0xff; it follows the 4 bytes of QPN. */
+static bool vsync_ib_mcast_ok(const u8 *addr)
+{
+	return addr[4] == 0xff;
+}
+
 static const struct vsync_media vsync_media_eth = {
 	.name = "eth",
 	.type = ARPHRD_ETHER,
 	.hwaddr_len = ETH_ALEN,
+	.ethertype = VSYNC_ETHERTYPE,
 	.node_id = vsync_eth_node_id,
+	.mcast_ok = vsync_eth_mcast_ok,
 };
 
+/*
+ * The ipoib driver sends only IPv4, IPv6, ARP, RARP and TIPC frames, so
+ * vsync borrows TIPC's EtherType there (and cannot share a device with
+ * TIPC). Its broadcast group carries at most 2044 bytes in datagram mode,
+ * and in connected mode the device MTU says nothing about multicast.
+ */
 static const struct vsync_media vsync_media_ib = {
 	.name = "ib",
 	.type = ARPHRD_INFINIBAND,
 	.hwaddr_len = INFINIBAND_ALEN,
+	.ethertype = ETH_P_TIPC,
+	.fixed_ethertype = true,
+	.max_frame = 2044,
 	.node_id = vsync_ib_node_id,
+	.mcast_ok = vsync_ib_mcast_ok,
 };
 
 static const struct vsync_media *const vsync_media_table[] = {
@@ -63,4 +86,17 @@ const struct vsync_media *vsync_media_find(const struct net_device *dev)
 			return m;
 	}
 	return NULL;
+}
+
+/**
+ * vsync_media_mtu() - the largest vsync frame on a device
+ * @m: its medium
+ * @dev: the device
+ *
+ * Return: the device MTU, capped at what the medium carries.
+ */
+unsigned int vsync_media_mtu(const struct vsync_media *m,
+			     const struct net_device *dev)
+{
+	return m->max_frame ? min(dev->mtu, m->max_frame) : dev->mtu;
 }

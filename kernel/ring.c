@@ -362,6 +362,12 @@ void vsync_ring_notify_view(struct vsync_ring *r)
 /* Creation and deletion                                               */
 /* ------------------------------------------------------------------ */
 
+/* The ring sends to a multicast group of its own, which it joins. */
+static bool vsync_ring_mcast(const struct vsync_ring *r)
+{
+	return memcmp(r->mcast, r->dev->broadcast, r->media->hwaddr_len);
+}
+
 static void vsync_ring_del(struct vsync_ring *r)
 {
 	int i;
@@ -378,6 +384,8 @@ static void vsync_ring_del(struct vsync_ring *r)
 	for (i = 0; i < VSYNC_T_NUM; i++)
 		hrtimer_cancel(&r->timer[i]);
 	vsync_bearer_disable(r);
+	if (vsync_ring_mcast(r))
+		dev_mc_del(r->dev, r->mcast);
 
 	list_del_rcu(&r->list);
 	r->vn->n_rings--;
@@ -412,7 +420,7 @@ static void vsync_ring_set_dev_addrs(struct vsync_ring *r, bool mcast_set)
 	memcpy(r->hwaddr, dev->dev_addr, r->media->hwaddr_len);
 	if (!mcast_set)
 		memcpy(r->mcast, dev->broadcast, r->media->hwaddr_len);
-	r->mtu = dev->mtu;
+	r->mtu = vsync_media_mtu(r->media, dev);
 }
 
 static struct net_device *vsync_nl_dev(struct net *net, struct nlattr **attrs,
@@ -500,8 +508,6 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	c.max_messages = vsync_nl_u32(a, VSYNC_A_RING_MAX_MESSAGES,
 				      min_t(u32, VSYNC_DEF_MAX_MESSAGES,
 					    c.window));
-	c.ethertype = a[VSYNC_A_RING_ETHERTYPE] ?
-		nla_get_u16(a[VSYNC_A_RING_ETHERTYPE]) : VSYNC_ETHERTYPE;
 	ret = vsync_ring_check_config(&c, extack);
 	if (ret)
 		return ret;
@@ -518,7 +524,16 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 			       "device is neither Ethernet nor IPoIB");
 		goto out_unlock;
 	}
+	c.ethertype = media->ethertype;
 	ret = -EINVAL;
+	if (a[VSYNC_A_RING_ETHERTYPE]) {
+		c.ethertype = nla_get_u16(a[VSYNC_A_RING_ETHERTYPE]);
+		if (media->fixed_ethertype && c.ethertype != media->ethertype) {
+			NL_SET_ERR_MSG_ATTR(extack, a[VSYNC_A_RING_ETHERTYPE],
+					    "IPoIB carries no other EtherType than 0x88ca for vsync");
+			goto out_unlock;
+		}
+	}
 	if (dev->mtu < VSYNC_MIN_MTU) {
 		NL_SET_ERR_MSG(extack,
 			       "device MTU is below vsync's minimum of 1024");
@@ -528,6 +543,12 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	    nla_len(a[VSYNC_A_RING_MCAST_ADDR]) != media->hwaddr_len) {
 		NL_SET_ERR_MSG_ATTR(extack, a[VSYNC_A_RING_MCAST_ADDR],
 				    "address length does not match the device");
+		goto out_unlock;
+	}
+	if (a[VSYNC_A_RING_MCAST_ADDR] &&
+	    !media->mcast_ok(nla_data(a[VSYNC_A_RING_MCAST_ADDR]))) {
+		NL_SET_ERR_MSG_ATTR(extack, a[VSYNC_A_RING_MCAST_ADDR],
+				    "not a multicast address");
 		goto out_unlock;
 	}
 	ret = -EEXIST;
@@ -580,15 +601,16 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	r->id.rep = r->node_id;
 	r->id.seq = r->max_ring_seq;
 
+	if (vsync_ring_mcast(r)) {
+		ret = dev_mc_add(dev, r->mcast);
+		if (ret) {
+			NL_SET_ERR_MSG(extack, "cannot join the multicast address");
+			goto err_dev;
+		}
+	}
 	ret = vsync_bearer_enable(r);
 	if (ret)
-		goto err_dev;
-	if (!is_multicast_ether_addr(r->mcast) && media->type == ARPHRD_ETHER)
-		netdev_warn(dev, "vsync: broadcast address %pM is unicast\n",
-			    r->mcast);
-	else if (media->type == ARPHRD_ETHER &&
-		 !is_broadcast_ether_addr(r->mcast))
-		dev_mc_add(dev, r->mcast);
+		goto err_mc;
 
 	list_add_tail_rcu(&r->list, &vn->rings);
 	vn->n_rings++;
@@ -603,6 +625,9 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	rtnl_unlock();
 	return 0;
 
+err_mc:
+	if (vsync_ring_mcast(r))
+		dev_mc_del(dev, r->mcast);
 err_dev:
 	netdev_put(dev, &r->dev_tracker);
 err_free:
@@ -760,7 +785,7 @@ static int vsync_netdev_event(struct notifier_block *nb, unsigned long event,
 			break;
 		}
 		spin_lock_bh(&r->lock);
-		r->mtu = dev->mtu;
+		r->mtu = vsync_media_mtu(r->media, dev);
 		spin_unlock_bh(&r->lock);
 		break;
 	case NETDEV_CHANGEADDR:

@@ -56,13 +56,21 @@
  * @name: "eth" or "ib"
  * @type: the ARPHRD_* type of its netdevices
  * @hwaddr_len: length of its hardware addresses
+ * @ethertype: the default EtherType of rings on it
+ * @fixed_ethertype: the medium carries no other EtherType of ours
+ * @max_frame: vsync frames are never larger, whatever the device MTU
  * @node_id: derives a node id from a hardware address
+ * @mcast_ok: whether an address is a multicast address of the medium
  */
 struct vsync_media {
 	const char *name;
 	unsigned short type;
 	u8 hwaddr_len;
+	u16 ethertype;
+	bool fixed_ethertype;
+	unsigned int max_frame;
 	u32 (*node_id)(const u8 *hwaddr);
+	bool (*mcast_ok)(const u8 *addr);
 };
 
 /**
@@ -372,6 +380,8 @@ void vsync_ring_notify_view(struct vsync_ring *r);
 
 /* media.c */
 const struct vsync_media *vsync_media_find(const struct net_device *dev);
+unsigned int vsync_media_mtu(const struct vsync_media *m,
+			     const struct net_device *dev);
 
 /* bearer.c */
 int vsync_bearer_enable(struct vsync_ring *r);
