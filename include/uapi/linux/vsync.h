@@ -26,7 +26,9 @@
  *       VSYNC_A_RING_IFINDEX or VSYNC_A_RING_IFNAME   (one is required)
  *       VSYNC_A_RING_NODE_ID        u32     optional, default: derived from
  *                                           the hardware address
- *       VSYNC_A_RING_ETHERTYPE      u16     optional, default 0x88B5
+ *       VSYNC_A_RING_ETHERTYPE      u16     optional, default 0x88B5; on
+ *                                           IPoIB always 0x88CA (ipoib
+ *                                           carries no other of ours)
  *       VSYNC_A_RING_MCAST_ADDR     binary  optional, default: the device's
  *                                           broadcast address
  *       VSYNC_A_RING_TOKEN_TIMEOUT ... VSYNC_A_RING_MAX_MESSAGES
