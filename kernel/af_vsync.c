@@ -38,6 +38,8 @@
  * @safe: default delivery guarantee for sends is safe
  * @joined: its JOIN was delivered: it is a member and receives the group
  * @evicted: overran its receive queue; gets nothing more
+ * @err: why the socket is cut off (ENOBUFS, ENODEV), reported once its
+ *	receive queue is drained, and for good
  * @leave: the LEAVE message, allocated at bind so that leaving cannot fail
  */
 struct vsync_sock {
@@ -51,6 +53,7 @@ struct vsync_sock {
 	bool safe;
 	bool joined;
 	bool evicted;
+	int err;
 	struct sk_buff *leave;
 };
 
@@ -85,6 +88,21 @@ static struct proto vsync_proto = {
 /* Delivery from the ring                                              */
 /* ------------------------------------------------------------------ */
 
+/*
+ * The socket gets nothing more: readers drain what is queued, then see
+ * @err; sends fail with it; poll says POLLERR. Unlike sk_err, which the
+ * datagram core reports before queued data and forgets once read, this
+ * stays.
+ */
+static void vsync_sock_cut(struct sock *sk, int err)
+{
+	struct vsync_sock *vs = container_of(sk, struct vsync_sock, sk);
+
+	if (!READ_ONCE(vs->err))
+		WRITE_ONCE(vs->err, err);
+	sk->sk_state_change(sk);
+}
+
 /* Queue our LEAVE, once. Called with the ring lock. */
 static void vsync_sock_queue_leave(struct vsync_ring *r, struct vsync_sock *vs)
 {
@@ -102,8 +120,7 @@ static void vsync_sock_evict(struct vsync_ring *r, struct vsync_sock *vs)
 
 	vs->evicted = true;
 	vsync_sock_queue_leave(r, vs);
-	WRITE_ONCE(sk->sk_err, ENOBUFS);
-	sk_error_report(sk);
+	vsync_sock_cut(sk, ENOBUFS);
 }
 
 static void vsync_sock_queue(struct vsync_sock *vs, struct sk_buff *skb)
@@ -268,9 +285,7 @@ void vsync_sock_ring_gone(struct vsync_ring *r)
 
 	list_for_each_entry_safe(vs, tmp, &r->socks, node) {
 		list_del_init(&vs->node);
-		vs->sk.sk_state = TCP_CLOSE;
-		WRITE_ONCE(vs->sk.sk_err, ENODEV);
-		sk_error_report(&vs->sk);
+		vsync_sock_cut(&vs->sk, ENODEV);
 	}
 }
 
@@ -427,11 +442,75 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
 	return 0;
 }
 
+/* Pieces of a large message: what one skb's page fragments hold. */
+#define VSYNC_PIECE	(16 * PAGE_SIZE)
+
+/*
+ * A message is the group name followed by the data. Up to VSYNC_PIECE of
+ * data sits in the head; the rest hangs on its frag_list in pieces that the
+ * head's destructor accounts for, so one sock_wfree() releases the whole
+ * message from the send buffer.
+ */
+static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
+					    struct msghdr *msg, size_t len,
+					    int *err)
+{
+	struct vsync_sock *vs = vsync_sk(sk);
+	bool noblock = msg->msg_flags & MSG_DONTWAIT;
+	size_t first = min_t(size_t, len, VSYNC_PIECE), off, n;
+	struct sk_buff *skb, *piece, *tail = NULL;
+
+	skb = sock_alloc_send_pskb(sk, vs->group_len, first, noblock, err,
+				   PAGE_ALLOC_COSTLY_ORDER);
+	if (!skb)
+		return NULL;
+	skb_put(skb, vs->group_len);
+	skb->data_len = first;
+	skb->len += first;
+	memcpy(skb->data, vs->group, vs->group_len);
+	*err = skb_copy_datagram_from_iter(skb, vs->group_len, &msg->msg_iter,
+					   first);
+	if (*err)
+		goto fail;
+
+	for (off = first; off < len; off += n) {
+		n = min_t(size_t, len - off, VSYNC_PIECE);
+		/*
+		 * Only the start of a message waits for room in the send
+		 * buffer: the rest is charged as it comes, or a message
+		 * larger than the buffer would wait for itself.
+		 */
+		piece = alloc_skb_with_frags(0, n, PAGE_ALLOC_COSTLY_ORDER, err,
+					     sk->sk_allocation);
+		if (!piece)
+			goto fail;
+		piece->data_len = n;
+		piece->len = n;
+		*err = skb_copy_datagram_from_iter(piece, 0, &msg->msg_iter, n);
+		/* The head's destructor releases the piece's share too. */
+		refcount_add(piece->truesize, &sk->sk_wmem_alloc);
+		if (!tail)
+			skb_shinfo(skb)->frag_list = piece;
+		else
+			tail->next = piece;
+		tail = piece;
+		skb->len += n;
+		skb->data_len += n;
+		skb->truesize += piece->truesize;
+		if (*err)
+			goto fail;
+	}
+	return skb;
+
+fail:
+	kfree_skb(skb);
+	return NULL;
+}
+
 static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
 	struct vsync_sock *vs = vsync_sk(sk);
-	size_t linear, head;
 	struct vsync_ring *r;
 	struct sk_buff *skb;
 	bool safe;
@@ -446,8 +525,9 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		return -ENOTCONN;
 	if (sk->sk_shutdown & SEND_SHUTDOWN)
 		return -EPIPE;
-	if (READ_ONCE(vs->evicted))
-		return -ENOBUFS;
+	err = READ_ONCE(vs->err);
+	if (err)
+		return -err;
 	safe = READ_ONCE(vs->safe);
 	if (msg->msg_controllen) {
 		err = vsync_cmsg_delivery(msg, &safe);
@@ -455,23 +535,9 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			return err;
 	}
 
-	linear = min_t(size_t, len, SKB_MAX_ALLOC);
-	head = vs->group_len + linear;
-	skb = sock_alloc_send_pskb(sk, head, len - linear,
-				   msg->msg_flags & MSG_DONTWAIT, &err,
-				   PAGE_ALLOC_COSTLY_ORDER);
+	skb = vsync_sock_alloc_msg(sk, msg, len, &err);
 	if (!skb)
 		return err;
-	skb_put(skb, head);
-	skb->data_len = len - linear;
-	skb->len = head + skb->data_len;
-	memcpy(skb->data, vs->group, vs->group_len);
-	err = skb_copy_datagram_from_iter(skb, vs->group_len, &msg->msg_iter,
-					  len);
-	if (err) {
-		kfree_skb(skb);
-		return err;
-	}
 	memset(skb->cb, 0, sizeof(skb->cb));
 	VSYNC_SKB_CB(skb)->port = vs->port;
 	VSYNC_SKB_CB(skb)->name_len = vs->group_len;
@@ -491,6 +557,58 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	return len;
 }
 
+/*
+ * Queued items first; then the reason the socket was cut off, for good;
+ * then end of file after SHUT_RD; then wait.
+ */
+static struct sk_buff *vsync_recv_skb(struct sock *sk, int flags, int *err)
+{
+	struct vsync_sock *vs = vsync_sk(sk);
+	struct sk_buff *skb, *last;
+	long timeo;
+	int off = 0;
+
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	for (;;) {
+		skb = __skb_try_recv_datagram(sk, &sk->sk_receive_queue, flags,
+					      &off, err, &last);
+		if (skb)
+			return skb;
+		if (*err != -EAGAIN)
+			return NULL;
+		if (READ_ONCE(vs->err)) {
+			*err = -READ_ONCE(vs->err);
+			return NULL;
+		}
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) {
+			*err = 0;
+			return NULL;
+		}
+		if (!READ_ONCE(vs->ring)) {
+			*err = -ENOTCONN;
+			return NULL;
+		}
+		if (!timeo) {
+			*err = -EAGAIN;
+			return NULL;
+		}
+		if (__skb_wait_for_more_packets(sk, &sk->sk_receive_queue, err,
+						&timeo, last))
+			return NULL;
+	}
+}
+
+static __poll_t vsync_poll(struct file *file, struct socket *sock,
+			   poll_table *wait)
+{
+	struct vsync_sock *vs = vsync_sk(sock->sk);
+	__poll_t mask = datagram_poll(file, sock, wait);
+
+	if (READ_ONCE(vs->err))
+		mask |= EPOLLERR;
+	return mask;
+}
+
 static int vsync_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			 int flags)
 {
@@ -504,7 +622,7 @@ static int vsync_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	if (flags & ~(MSG_DONTWAIT | MSG_PEEK | MSG_TRUNC | MSG_CMSG_COMPAT |
 		      MSG_WAITALL))
 		return -EOPNOTSUPP;
-	skb = skb_recv_datagram(sk, flags, &err);
+	skb = vsync_recv_skb(sk, flags, &err);
 	if (!skb)
 		return err;
 	cb = VSYNC_RCV_CB(skb);
@@ -673,7 +791,7 @@ static const struct proto_ops vsync_ops = {
 	.socketpair = sock_no_socketpair,
 	.accept = sock_no_accept,
 	.getname = vsync_getname,
-	.poll = datagram_poll,
+	.poll = vsync_poll,
 	.ioctl = sock_no_ioctl,
 	.listen = sock_no_listen,
 	.shutdown = vsync_shutdown,

@@ -266,7 +266,7 @@ static void vsync_group_rcv_sync(struct vsync_ring *r, u32 origin,
 	struct vsync_sync_rec rec;
 	struct vsync_group *g;
 	char name[VSYNC_GROUP_MAX];
-	__be32 hdr[2];
+	__be32 hdr;
 	u32 i, count;
 	int k;
 
@@ -275,9 +275,10 @@ static void vsync_group_rcv_sync(struct vsync_ring *r, u32 origin,
 	k = vsync_set_find_u32(r->sync_pending, r->n_sync_pending, origin);
 	if (k < 0)
 		return;
-	if (skb_copy_bits(msg, 0, hdr, sizeof(hdr)))
+	/* The operation is already pulled: the count, then the records. */
+	if (skb_copy_bits(msg, 0, &hdr, sizeof(hdr)))
 		goto bad;
-	count = ntohl(hdr[1]);
+	count = ntohl(hdr);
 	if (msg->len != sizeof(hdr) + (u64)count * sizeof(rec))
 		goto bad;
 	for (i = 0; i < count; i++) {
@@ -294,7 +295,10 @@ static void vsync_group_rcv_sync(struct vsync_ring *r, u32 origin,
 			return;
 		}
 	}
+	goto done;
 bad:
+	vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+done:
 	r->sync_pending[k] = r->sync_pending[--r->n_sync_pending];
 	if (!r->n_sync_pending)
 		vsync_group_sync_done(r);

@@ -583,10 +583,15 @@ static void vsync_commit_create(struct vsync_ring *r)
 
 	if (r->n_new == 1) {
 		vsync_recovery_enter(r);
+		/* A fresh token for the new ring, kept: nobody to pass it to. */
+		memset(&r->tok, 0, sizeof(r->tok));
 		r->tok.token_seq = 1;
 		r->token_seq = 1;
 		vsync_memb_install(r, 0);
 		r->tok_held = true;
+		/* What waited during the change goes now. */
+		if (!skb_queue_empty(&r->sendq))
+			vsync_ring_timer_start(r, VSYNC_T_HOLD, 0);
 		return;
 	}
 	vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
@@ -823,13 +828,27 @@ void vsync_memb_leave(struct vsync_ring *r)
 void vsync_memb_rcv_leave(struct vsync_ring *r, struct sk_buff *skb)
 {
 	u32 s = ntohl(((const struct vsync_hdr *)skb->data)->src);
+	bool ours;
 
 	kfree_skb(skb);
-	if (vsync_memb_index(r->memb, r->n_memb, s) < 0 &&
-	    vsync_set_find(r->proc, r->n_proc, s) < 0 &&
-	    vsync_set_find(r->new_memb, r->n_new, s) < 0)
-		return;
-	vsync_memb_gather(r, s);
+	/*
+	 * Only a node of the ring we have, or are forming, matters; the
+	 * second copy of a leave must not undo the ring formed without it.
+	 */
+	switch (r->state) {
+	case VSYNC_STATE_OPERATIONAL:
+		ours = vsync_memb_index(r->memb, r->n_memb, s) >= 0;
+		break;
+	case VSYNC_STATE_GATHER:
+		ours = vsync_set_find(r->proc, r->n_proc, s) >= 0 &&
+		       vsync_set_find(r->fail, r->n_fail, s) < 0;
+		break;
+	default:
+		ours = vsync_set_find(r->new_memb, r->n_new, s) >= 0;
+		break;
+	}
+	if (ours)
+		vsync_memb_gather(r, s);
 }
 
 /**

@@ -751,7 +751,14 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
 	return false;
 }
 
-static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
+/*
+ * @rotated: the token came from the predecessor (or starts the ring). A
+ * node that visits a token it holds again, to send at once, learns nothing
+ * about the others: it must neither move its safe point nor take the visit
+ * as a sign that the ring is alive.
+ */
+static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
+			      bool rotated)
 {
 	struct vsync_store *s = &r->store;
 	bool recovery = r->state == VSYNC_STATE_RECOVERY;
@@ -767,9 +774,12 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 	r->tok_sent = false;
 	vsync_ring_timer_stop(r, VSYNC_T_RETRANS);
 	vsync_ring_timer_stop(r, VSYNC_T_HOLD);
-	if (r->n_memb > 1)
-		vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
-	vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
+	if (rotated) {
+		if (r->n_memb > 1)
+			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
+					       r->cfg.token_timeout);
+		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
+	}
 
 	/* Answer retransmission requests we can. */
 	for (i = 0, n = 0; i < t->n_rtr; i++) {
@@ -836,10 +846,14 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 	}
 
 	/* Safe: the token's aru covered it on two visits in a row. */
-	safe = min3(aru_in, r->prev_aru, s->aru);
-	r->prev_aru = aru_in;
-	if (r->n_memb < 2)
+	if (r->n_memb < 2) {
 		safe = s->aru;	/* a ring of one holds all it has */
+	} else if (rotated) {
+		safe = min3(aru_in, r->prev_aru, s->aru);
+		r->prev_aru = aru_in;
+	} else {
+		safe = r->safe;
+	}
 	if (safe > r->safe)
 		r->safe = safe;
 	if (r->state == VSYNC_STATE_OPERATIONAL) {
@@ -867,7 +881,13 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t)
 			vsync_ring_timer_start(r, VSYNC_T_HOLD, 0);
 		return;
 	}
-	if (me == 0 && r->state == VSYNC_STATE_OPERATIONAL &&
+	/*
+	 * Hold only a token that came round with nothing to do. A visit
+	 * made to send at once passes the token on: holding again there
+	 * would keep it from the others for as long as we send.
+	 */
+	if (rotated && !sent && me == 0 &&
+	    r->state == VSYNC_STATE_OPERATIONAL &&
 	    skb_queue_empty(&r->sendq) && t->seq == t->aru && !t->n_rtr) {
 		r->tok_held = true;
 		vsync_ring_timer_start(r, VSYNC_T_HOLD,
@@ -933,7 +953,7 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	for (i = 0; i < n_rtr; i++)
 		t->rtr[i] = be64_to_cpu(rtr[i]);
 	kfree_skb(skb);
-	vsync_token_visit(r, t);
+	vsync_token_visit(r, t, true);
 	return;
 
 drop:
@@ -952,7 +972,7 @@ void vsync_srp_start_token(struct vsync_ring *r)
 
 	memset(t, 0, sizeof(*t));
 	t->token_seq = 1;
-	vsync_token_visit(r, t);
+	vsync_token_visit(r, t, true);
 }
 
 /**
@@ -962,7 +982,7 @@ void vsync_srp_start_token(struct vsync_ring *r)
 void vsync_srp_kick(struct vsync_ring *r)
 {
 	if (r->tok_held && r->state == VSYNC_STATE_OPERATIONAL)
-		vsync_token_visit(r, &r->tok);
+		vsync_token_visit(r, &r->tok, false);
 }
 
 /**
@@ -974,7 +994,7 @@ void vsync_srp_hold_expired(struct vsync_ring *r)
 	if (!r->tok_held || r->state != VSYNC_STATE_OPERATIONAL)
 		return;
 	if (r->n_memb < 2) {
-		vsync_token_visit(r, &r->tok);
+		vsync_token_visit(r, &r->tok, false);
 		return;
 	}
 	r->tok_held = false;
@@ -1006,8 +1026,11 @@ void vsync_srp_token_loss(struct vsync_ring *r)
 	if (r->state == VSYNC_STATE_GATHER)
 		return;
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
-	netdev_dbg(r->dev, "vsync: token lost in state %d, ring %u:%llu\n",
-		   r->state, r->id.rep, r->id.seq);
+	netdev_dbg(r->dev, "vsync: token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
+		   r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,
+		   r->tok.aru, r->tok_held, r->tok_sent,
+		   hrtimer_is_queued(&r->timer[VSYNC_T_RETRANS]),
+		   hrtimer_is_queued(&r->timer[VSYNC_T_HOLD]));
 	vsync_memb_gather(r, 0);
 }
 
