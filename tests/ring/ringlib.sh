@@ -1,0 +1,569 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers of the multi-node ring tests. Source it from a test in
+# tests/ring/:
+#
+#	source "${BASH_SOURCE[0]%/*}/ringlib.sh"
+#
+# It sources tests/lib.sh (TAP output, check_err, defer, busywait, msleep,
+# kmsg_*) and adds:
+#
+#   ring_require            skip unless everything the tests need is there
+#   ring_setup N            namespaces n1..nN, bridge br0, veth vI <-> eth0
+#   ring_add I...           "vsyncadm ring add dev eth0 id I" in each nI
+#   node_start I ARGS...    a vsync-node in nI, logging to $RING_WORK/log.I
+#   nodes_ready/go/stop/wait/kill
+#   wait_views MS MEMBERS I...   until nodes I... have that regular view
+#   ring_show_check MEMBERS I... "vsyncadm -j ring show" agrees everywhere
+#   check_logs [OPTS] I...  tests/ring/check-logs on the nodes' logs
+#
+# Topology (ring_setup 3):
+#
+#      n1            n2            n3          network namespaces = nodes
+#     eth0          eth0          eth0         ring: "vsyncadm ring add
+#      |             |             |                  dev eth0 id I"
+#      v1            v2            v3          veth peers, initial namespace
+#      +------------ br0 ----------+           bridge, initial namespace
+#
+# Every process start costs 100-300 ms in the test VM: the topology is one
+# "ip -batch", vsync-node enters its namespace itself (-N), and waiting
+# happens with bash builtins on files the nodes write.
+
+RING_DIR=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
+source "$RING_DIR/../lib.sh"
+
+VSYNC_NODE=${VSYNC_NODE:-$RING_DIR/vsync-node}
+CHECK_LOGS=${CHECK_LOGS:-$RING_DIR/check-logs}
+
+# Timers for QEMU without KVM, where timers fire late: generous enough
+# that a busy guest does not lose the token, short enough for quick tests.
+RING_TIMERS=${RING_TIMERS:-"token-timeout 200 token-retransmit 20 join-timeout 20 consensus-timeout 200"}
+
+# How long a node runs at most (its -t); a test's own waits are shorter.
+NODE_TIMEOUT=${NODE_TIMEOUT:-50}
+
+RING_N=0
+RING_WORK=
+declare -a NODE_PID=()
+
+# ------------------------------------------------------------------
+# Requirements
+
+# ring_build_node: make sure $VSYNC_NODE is built and current; inside the
+# VM a missing or stale binary is built into the scratch directory.
+ring_build_node()
+{
+	local src=$RING_DIR/vsync-node.c out
+	local hdr=$VSYNC_ROOT/include/uapi/linux/vsync.h
+
+	if [[ -x $VSYNC_NODE && ! $src -nt $VSYNC_NODE &&
+	      ! $hdr -nt $VSYNC_NODE ]]; then
+		return 0
+	fi
+	type -P "${CC:-cc}" >/dev/null || return 1
+	out=$RING_WORK/vsync-node
+	"${CC:-cc}" -O2 -std=gnu11 -Wall -Wextra -Werror \
+		-I"$VSYNC_ROOT/include/uapi" -o "$out" "$src" || return 1
+	VSYNC_NODE=$out
+}
+
+# ring_require: skip the test unless it can run; creates $RING_WORK.
+ring_require()
+{
+	[[ $(id -u) -eq 0 ]] || skip_all "must run as root (in the test VM)"
+	require_cmd ip python3
+	require_vsyncadm
+	RING_WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-ring.XXXXXX") ||
+		skip_all "cannot create a scratch directory"
+	if [[ ${VSYNC_RING_KEEP-} == 1 ]]; then
+		log_info "scratch directory (kept): $RING_WORK"
+	else
+		defer rm -rf "$RING_WORK"
+	fi
+	# VSYNC_RING_SAVE=DIR: copy the logs there at the end, e.g.
+	# scripts/vm --keep -e VSYNC_RING_SAVE=/run/vmtest -- tests/ring/x.sh
+	if [[ -n ${VSYNC_RING_SAVE-} ]]; then
+		defer cp -a "$RING_WORK" "$VSYNC_RING_SAVE/"
+	fi
+	ring_build_node ||
+		skip_all "$VSYNC_NODE is missing; run 'make -C tests/ring'"
+	require_vsync
+}
+
+# ------------------------------------------------------------------
+# Topology
+
+# ring_setup N: bridge br0 and nodes n1..nN, each with eth0 up, and its
+# veth peer vI up on br0. One ip process for all of it.
+ring_setup()
+{
+	local n=$1 i batch
+
+	RING_N=$n
+	batch="link add br0 up type bridge"$'\n'
+	for ((i = 1; i <= n; i++))
+	do
+		batch+="netns add n$i"$'\n'
+		batch+="link add eth0 netns n$i up type veth peer name v$i"$'\n'
+		batch+="link set v$i master br0 up"$'\n'
+	done
+	defer ring_teardown
+	if ! ip -batch - <<<"$batch"; then
+		log_info "cannot create the topology"
+		return 1
+	fi
+}
+
+# ring_teardown: stop the nodes, delete the namespaces and the bridge.
+ring_teardown()
+{
+	local i batch=
+
+	nodes_kill KILL
+	for ((i = 1; i <= RING_N; i++))
+	do
+		[[ -e /run/netns/n$i ]] && batch+="netns del n$i"$'\n'
+	done
+	batch+="link del br0"$'\n'
+	[[ -e /sys/class/net/br1 ]] && batch+="link del br1"$'\n'
+	ip -force -batch - <<<"$batch" >/dev/null 2>&1
+}
+
+# ring_add [-o "OPTIONS"] I...: add the ring on eth0 of each nI, with id I
+# and $RING_TIMERS plus OPTIONS. The vsyncadm processes run in parallel.
+ring_add()
+{
+	local opts='' i rc=0 pids=() p
+
+	if [[ $1 == -o ]]; then
+		opts=$2
+		shift 2
+	fi
+	for i in "$@"
+	do
+		# shellcheck disable=SC2086
+		ip netns exec "n$i" "$VSYNCADM" ring add dev eth0 id "$i" \
+			$RING_TIMERS $opts &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"
+	do
+		wait "$p" || rc=1
+	done
+	return "$rc"
+}
+
+# ring_del I...: delete the ring of each nI.
+ring_del()
+{
+	local i rc=0 pids=() p
+
+	for i in "$@"
+	do
+		ip netns exec "n$i" "$VSYNCADM" ring del dev eth0 &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"
+	do
+		wait "$p" || rc=1
+	done
+	return "$rc"
+}
+
+# ------------------------------------------------------------------
+# Nodes
+
+# node_start I ARGS...: start vsync-node in nI bound to eth0, logging to
+# $RING_WORK/log.I, its view in $RING_WORK/view.I, ready file
+# $RING_WORK/ready.I; with -Y in ARGS it waits for nodes_go.
+node_start()
+{
+	local i=$1
+
+	shift
+	rm -f "$RING_WORK/ready.$i" "$RING_WORK/view.$i"
+	"$VSYNC_NODE" -N "n$i" -d eth0 -t "$NODE_TIMEOUT" \
+		-o "$RING_WORK/log.$i" -R "$RING_WORK/ready.$i" \
+		-V "$RING_WORK/view.$i" "$@" 2>>"$RING_WORK/err.$i" &
+	NODE_PID[i]=$!
+}
+
+# nodes_ready MS I...: wait until every node I created its ready file.
+nodes_ready()
+{
+	local ms=$1 i
+
+	shift
+	for i in "$@"
+	do
+		if ! busywait "$ms" test -e "$RING_WORK/ready.$i"; then
+			log_info "node $i is not ready after ${ms} ms"
+			node_diag "$i"
+			return 1
+		fi
+	done
+}
+
+# nodes_signal SIG I...
+nodes_signal()
+{
+	local sig=$1 i
+
+	shift
+	for i in "$@"
+	do
+		[[ -n ${NODE_PID[i]-} ]] && kill "-$sig" "${NODE_PID[i]}" 2>/dev/null
+	done
+	return 0
+}
+
+# nodes_go I...: start sending (nodes started with -Y).
+nodes_go()
+{
+	nodes_signal USR1 "$@"
+}
+
+# nodes_stop I...: stop sending; each sends its last message (FIN).
+nodes_stop()
+{
+	nodes_signal USR2 "$@"
+}
+
+# nodes_wait [-t MS] I...: wait for the nodes to exit; fails unless every
+# one exited 0. NODE_RC[I] holds each status. When one fails, or after MS
+# milliseconds, the others are told to stop (SIGTERM: they flush their
+# logs and exit "term"), since they would otherwise wait until their own
+# timeout for a node that is gone.
+declare -a NODE_RC=()
+nodes_wait()
+{
+	local i rc=0 pending left ms=0 limit=0 stopped=0
+
+	if [[ $1 == -t ]]; then
+		ms=$2
+		limit=$(($(now_ms) + ms))
+		shift 2
+	fi
+	pending=("$@")
+	while [[ ${#pending[@]} -gt 0 ]]
+	do
+		left=()
+		for i in "${pending[@]}"
+		do
+			if [[ -z ${NODE_PID[i]-} ]]; then
+				continue
+			elif kill -0 "${NODE_PID[i]}" 2>/dev/null; then
+				left+=("$i")
+				continue
+			fi
+			wait "${NODE_PID[i]}"
+			NODE_RC[i]=$?
+			unset "NODE_PID[i]"
+			if [[ ${NODE_RC[i]} -ne 0 ]]; then
+				log_info "node $i exited with status ${NODE_RC[i]}$(
+					[[ ${NODE_RC[i]} -eq 2 ]] && echo ' (timeout)')"
+				node_diag "$i"
+				rc=1
+			fi
+		done
+		pending=("${left[@]}")
+		[[ ${#pending[@]} -eq 0 ]] && break
+		if ((!stopped && (rc || (limit && $(now_ms) > limit)))); then
+			stopped=1
+			if [[ $rc -eq 0 ]]; then
+				log_info "nodes ${pending[*]} still running after $ms ms"
+				for i in "${pending[@]}"
+				do
+					node_diag "$i"
+				done
+				rc=1
+			fi
+			log_info "stopping nodes ${pending[*]}"
+			nodes_signal TERM "${pending[@]}"
+		fi
+		msleep 50
+	done
+	return "$rc"
+}
+
+# nodes_kill [SIG]: signal every running node (default TERM) and reap it.
+nodes_kill()
+{
+	local sig=${1:-TERM} i
+
+	for i in "${!NODE_PID[@]}"
+	do
+		kill "-$sig" "${NODE_PID[i]}" 2>/dev/null
+	done
+	for i in "${!NODE_PID[@]}"
+	do
+		wait "${NODE_PID[i]}" 2>/dev/null
+		unset "NODE_PID[i]"
+	done
+	return 0
+}
+
+# node_view I: print the current regular view of node I's socket:
+# "REP:SEQ:VSEQ NODES", NODES being the nodes of the group's members.
+node_view()
+{
+	local line
+
+	read -r line <"$RING_WORK/view.$1" 2>/dev/null || return 1
+	printf '%s\n' "${line% t=*}"
+}
+
+# node_view_time I: print when node I installed its current view (ms).
+node_view_time()
+{
+	local line
+
+	read -r line <"$RING_WORK/view.$1" 2>/dev/null || return 1
+	printf '%s\n' "${line##* t=}"
+}
+
+# views_are MEMBERS I...: every node I has a regular view with MEMBERS
+# (comma-separated), all with the same ring id.
+views_are()
+{
+	local want=$1 i v id=
+
+	shift
+	for i in "$@"
+	do
+		v=$(node_view "$i") || return 1
+		[[ ${v#* } == "$want" ]] || return 1
+		[[ -z $id || $id == "${v%% *}" ]] || return 1
+		id=${v%% *}
+	done
+}
+
+# wait_views MS MEMBERS I...: wait until views_are MEMBERS I...
+wait_views()
+{
+	local ms=$1 want=$2 i
+
+	shift 2
+	if ! busywait "$ms" views_are "$want" "$@"; then
+		log_info "no common view $want after ${ms} ms:"
+		for i in "$@"
+		do
+			log_info "  node $i: $(node_view "$i" || echo none)"
+		done
+		return 1
+	fi
+}
+
+# node_diag I: print what helps to understand a node's failure.
+node_diag()
+{
+	local i=$1 line n=0
+
+	if [[ -s $RING_WORK/err.$i ]]; then
+		while IFS= read -r line && ((n++ < 10))
+		do
+			log_info "  node $i stderr: $line"
+		done <"$RING_WORK/err.$i"
+	fi
+	log_info "  node $i view: $(node_view "$i" || echo none)"
+}
+
+# ring_stats I...: print the interesting counters of the rings, for
+# diagnostics: frames, retransmissions, token losses, drops.
+ring_stats()
+{
+	local i out
+
+	for i in "$@"
+	do
+		out=$(ip netns exec "n$i" "$VSYNCADM" -j ring show dev eth0 2>&1)
+		python3 -c '
+import json, sys
+try:
+    r = json.loads(sys.argv[2])
+    r = r[0] if isinstance(r, list) else r
+except Exception:
+    print("# node %s: %s" % (sys.argv[1], sys.argv[2][:200]))
+    sys.exit(0)
+s = r.get("stats", {})
+keys = ["frames_in", "frames_out", "msgs_sent", "msgs_delivered",
+        "retransmits", "rtr_requests", "token_rotations",
+        "token_retransmits", "token_losses", "view_changes"]
+drops = ["%s=%d" % (k[5:], v) for k, v in sorted(s.items())
+         if k.startswith("drop_") and v]
+print("# node %s: %s %s:%s members %s" % (sys.argv[1], r.get("state"),
+      r.get("rep"), r.get("seq"),
+      ",".join(str(m.get("node_id")) for m in r.get("members", []))))
+print("#   " + " ".join("%s=%s" % (k, s.get(k)) for k in keys))
+print("#   drops: " + (" ".join(drops) or "none") +
+      (" duplicate_node_id=%d" % s["duplicate_node_id"]
+       if s.get("duplicate_node_id") else ""))
+' "$i" "$out"
+	done
+}
+
+# ring_show_check MEMBERS I...: "vsyncadm -j ring show" in every nI says
+# operational, the same ring id, and exactly MEMBERS (comma-separated).
+# Prints the problem and fails otherwise.
+ring_show_check()
+{
+	local want=$1 i args=()
+
+	shift
+	for i in "$@"
+	do
+		args+=("$i" "$(ip netns exec "n$i" "$VSYNCADM" -j ring show 2>&1)")
+	done
+	python3 -c '
+import json, sys
+want = sys.argv[1]
+ids = {}
+bad = []
+a = sys.argv[2:]
+for node, out in zip(a[0::2], a[1::2]):
+    try:
+        rings = json.loads(out)
+    except ValueError:
+        bad.append("node %s: not JSON: %s" % (node, out[:200]))
+        continue
+    if len(rings) != 1:
+        bad.append("node %s: %d rings" % (node, len(rings)))
+        continue
+    r = rings[0]
+    memb = ",".join(str(m["node_id"]) for m in r.get("members", []))
+    local = [m["node_id"] for m in r.get("members", []) if m.get("local")]
+    ids.setdefault((r.get("rep"), r.get("seq")), []).append(node)
+    if r.get("state") != "operational":
+        bad.append("node %s: state %s" % (node, r.get("state")))
+    if memb != want:
+        bad.append("node %s: members %s, want %s" % (node, memb, want))
+    if str(r.get("node_id")) != node or local != [int(node)]:
+        bad.append("node %s: node_id %s, local members %s"
+                   % (node, r.get("node_id"), local))
+if len(ids) > 1:
+    bad.append("different ring ids: " + "; ".join(
+        "%s:%s at %s" % (k[0], k[1], ",".join(v)) for k, v in ids.items()))
+for b in bad:
+    print("# ring show: " + b)
+sys.exit(1 if bad else 0)
+' "$want" "${args[@]}"
+}
+
+# check_logs [OPTIONS] I...: run check-logs on the logs of nodes I...
+check_logs()
+{
+	local opts=() i logs=()
+
+	while [[ $1 == -* ]]
+	do
+		opts+=("$1")
+		shift
+	done
+	for i in "$@"
+	do
+		logs+=("$RING_WORK/log.$i")
+	done
+	"$CHECK_LOGS" "${opts[@]}" "${logs[@]}"
+}
+
+# The log queries below run one awk each: bash loops over logs of
+# thousands of lines are slow in the VM.
+
+# RING_AWK_NODES: awk function nodes(list): "1/3,1/7,2/4" -> "1,2".
+RING_AWK_NODES='
+function nodes(list,    n, i, m, p, out, last) {
+	if (list == "-")
+		return "-"
+	n = split(list, m, ",")
+	out = ""
+	last = ""
+	for (i = 1; i <= n; i++) {
+		split(m[i], p, "/")
+		if (p[1] == last)
+			continue
+		last = p[1]
+		out = out (out == "" ? "" : ",") p[1]
+	}
+	return out
+}'
+
+# changes_between FROM TO I: print the views node I got from time FROM to
+# time TO (ms since the epoch) as "T NODES;R NODES;...", NODES being the
+# nodes of the members.
+changes_between()
+{
+	awk -v from="$1" -v to="$2" "$RING_AWK_NODES"'
+	/^[TR] / && $NF ~ /^t=/ {
+		t = substr($NF, 3) + 0
+		if (t >= from && t <= to)
+			out = out (out == "" ? "" : ";") $1 " " nodes($3)
+	}
+	END { print out }' "$RING_WORK/log.$3"
+}
+
+# senders_in_view I NODES: print the distinct sender nodes of the data
+# node I delivered in its regular views whose members are on NODES.
+senders_in_view()
+{
+	awk -v want="$2" "$RING_AWK_NODES"'
+	/^R / { in_view = nodes($3) == want; next }
+	/^T / { in_view = 0; next }
+	/^D / && in_view { seen[$2 + 0] = 1 }
+	END {
+		out = ""
+		for (i = 1; i <= 4096; i++)
+			if (i in seen)
+				out = out (out == "" ? "" : ",") i
+		print out
+	}' "$RING_WORK/log.$1"
+}
+
+# data_after_view I NODES: print how many data messages node I delivered
+# after its last regular view whose members are on NODES.
+data_after_view()
+{
+	awk -v want="$2" "$RING_AWK_NODES"'
+	/^R / && nodes($3) == want { n = 0; next }
+	/^D / { n++ }
+	END { print n + 0 }' "$RING_WORK/log.$1"
+}
+
+# log_count I PREFIX: print how many lines of node I's log start with
+# PREFIX.
+log_count()
+{
+	awk -v p="$2" 'index($0, p) == 1 { n++ } END { print n + 0 }' \
+		"$RING_WORK/log.$1"
+}
+
+# node_gone I: node I's process has exited (or was never started).
+node_gone()
+{
+	[[ -z ${NODE_PID[$1]-} ]] || ! kill -0 "${NODE_PID[$1]}" 2>/dev/null
+}
+
+# seq_array NAME A B: the array NAME holds A, A+1, ..., B.
+seq_array()
+{
+	local -n __arr=$1
+	local i
+
+	__arr=()
+	for ((i = $2; i <= $3; i++))
+	do
+		__arr+=("$i")
+	done
+}
+
+# seq_list A B: "A,A+1,...,B" for member lists.
+seq_list()
+{
+	local i out=
+
+	for ((i = $1; i <= $2; i++))
+	do
+		out+=${out:+,}$i
+	done
+	echo "$out"
+}
