@@ -111,6 +111,41 @@ check_match "$json" '"node_id":9' "member 9"
 log_test "member show lists both members"
 
 # ------------------------------------------------------------------
+# A process group shows up in "group show" once its member's JOIN is
+# delivered, with this node's socket marked local.
+NODE=${VSYNC_NODE:-${BASH_SOURCE[0]%/*}/ring/vsync-node}
+if [[ -x $NODE ]]; then
+	ready=$(mktemp)
+	rm -f "$ready"
+	"$NODE" -N "${b}" -g cfg-group -n 0 -t 30 -R "$ready" -q >/dev/null 2>&1 &
+	nodepid=$!
+	defer kill "$nodepid"
+	busywait 15000 test -e "$ready"
+	check_err $? "the member never saw its join"
+	json=$(adm "$a" -j group show)
+	check_err $? "group show"
+	check_match "$json" '"name":"cfg-group".*"node_id":9,"port":[0-9]+,"local":false' "group seen from a"
+	text=$(adm "$b" group show dev eth0)
+	check_match "$text" 'group cfg-group ring eth0 members 1' "group show text"
+	check_match "$text" '9/[0-9]+\*' "local member marked"
+	kill "$nodepid" 2>/dev/null
+	wait "$nodepid" 2>/dev/null
+	busywait 10000 bash -c "! ip netns exec $a $VSYNCADM -j group show | grep -q cfg-group"
+	check_err $? "the group outlived its only member"
+	log_test "group show lists a process group and its members"
+else
+	log_test_skip "group show lists a process group and its members" "no $NODE"
+fi
+
+# ------------------------------------------------------------------
+# MTU changes: a smaller MTU that vsync can live with is taken up; one
+# below its minimum deletes the ring.
+ip -n "$b" link set eth0 mtu 1400
+busywait 5000 bash -c "ip netns exec $b $VSYNCADM -j ring show | grep -q '\"mtu\":1400'"
+check_err $? "the ring did not take the new MTU"
+log_test "an MTU change is taken up"
+
+# ------------------------------------------------------------------
 # a leaves on purpose: b sees a view of itself alone well before a token
 # timeout plus consensus timeout would pass.
 : >"$mon"
@@ -124,6 +159,16 @@ log_info "b saw the view without a $(($(now_ms) - t0)) ms after 'ring del' start
 log_test "a node that leaves on purpose is removed"
 
 # ------------------------------------------------------------------
+ip -n "$b" link set eth0 mtu 1000
+busywait 5000 has_no_ring "$b"
+check_err $? "the ring survived an MTU below 1024"
+log_test "an MTU below vsync's minimum deletes the ring"
+
+out=$(adm "$b" ring add dev eth0 id 9 2>&1)
+check_fail $? "ring add on a device with MTU 1000 succeeded"
+ip -n "$b" link set eth0 mtu 1500
+out=$(adm "$b" ring add dev eth0 id 9 2>&1)
+check_err $? "ring add again in b: $out"
 ip -n "$b" link del eth0
 busywait 5000 has_no_ring "$b"
 check_err $? "the ring survived its device"
