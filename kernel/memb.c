@@ -598,6 +598,20 @@ static void vsync_commit_create(struct vsync_ring *r)
 	vsync_send_commit(r);
 }
 
+/* What the first @n members of the commit token bring from their rings. */
+static void vsync_commit_read(struct vsync_ring *r,
+			      const struct vsync_commit_memb *cm, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		r->old[i].id.rep = ntohl(cm[i].old_rep);
+		r->old[i].id.seq = be64_to_cpu(cm[i].old_seq);
+		r->old[i].aru = be64_to_cpu(cm[i].aru);
+		r->old[i].safe = be64_to_cpu(cm[i].safe);
+	}
+}
+
 /**
  * vsync_memb_rcv_commit() - the commit token arrived
  * @r: the ring, locked
@@ -646,12 +660,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 		r->new_id = id;
 		r->n_new = n;
 		memcpy(r->new_memb, ids, n * sizeof(*ids));
-		for (i = 0; i < me; i++) {
-			r->old[i].id.rep = ntohl(cm[i].old_rep);
-			r->old[i].id.seq = be64_to_cpu(cm[i].old_seq);
-			r->old[i].aru = be64_to_cpu(cm[i].aru);
-			r->old[i].safe = be64_to_cpu(cm[i].safe);
-		}
+		vsync_commit_read(r, cm, me);
 		vsync_old_fill_mine(r, me);
 		r->max_ring_seq = max(r->max_ring_seq, id.seq);
 		r->commit_rotation = 1;
@@ -668,12 +677,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 			goto drop_quiet;
 		if (c->rotation == 1 && me != 0)
 			goto drop_quiet;	/* a duplicate */
-		for (i = 0; i < n; i++) {
-			r->old[i].id.rep = ntohl(cm[i].old_rep);
-			r->old[i].id.seq = be64_to_cpu(cm[i].old_seq);
-			r->old[i].aru = be64_to_cpu(cm[i].aru);
-			r->old[i].safe = be64_to_cpu(cm[i].safe);
-		}
+		vsync_commit_read(r, cm, n);
 		r->commit_rotation = 2;
 		r->commit_filled = n;
 		vsync_recovery_enter(r);
