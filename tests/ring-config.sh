@@ -111,6 +111,17 @@ check_match "$json" '"node_id":9' "member 9"
 log_test "member show lists both members"
 
 # ------------------------------------------------------------------
+json=$(adm "$a" -j stats)
+check_err $? "stats"
+check_match "$json" '"ifname":"eth0","stats":\{"frames_in":[1-9][0-9]*' "frames counted"
+check_match "$json" '"token_rotations":[1-9]' "token rotations counted"
+check_match "$json" '"drop_malformed":0' "every drop reason reported"
+text=$(adm "$a" stats -s)
+check_match "$text" 'frames_in' "text stats"
+check_match "$text" 'drop_version +0' "stats -s shows the zero drop counters"
+log_test "stats in text and JSON"
+
+# ------------------------------------------------------------------
 # A process group shows up in "group show" once its member's JOIN is
 # delivered, with this node's socket marked local.
 NODE=${VSYNC_NODE:-${BASH_SOURCE[0]%/*}/ring/vsync-node}
