@@ -768,9 +768,15 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	/* What the old configuration can still deliver, in it. */
 	vsync_srp_deliver(r, old, old->aru, r->max_safe);
 
-	for (i = 0; i < r->n_old_memb; i++)
-		if (vsync_memb_index(r->memb, r->n_memb, r->old_memb[i]) >= 0)
-			trans[nt++] = r->old_memb[i];
+	/*
+	 * The transitional configuration: the new members that come from
+	 * our old ring. A member of the old ring that moved on to another
+	 * ring in between is not in it, even if it is in the new one.
+	 */
+	for (i = 0; i < r->n_memb; i++)
+		if (r->old[i].id.rep == r->old_id.rep &&
+		    r->old[i].id.seq == r->old_id.seq)
+			trans[nt++] = r->memb[i].id;
 
 	/* Every member of the transitional configuration holds the same. */
 	r->pos = r->id;
