@@ -426,3 +426,61 @@ for k in sys.argv[1:]:
 			"$@" <<<"$json" 2>/dev/null
 	fi
 }
+
+# ------------------------------------------------------------------
+# The medium of the multi-node tests
+#
+# VSYNC_TEST_MEDIA=eth (the default) runs them on veth pairs, =ib on
+# fake_ipoib devices (tests/fake_ipoib, Documentation/infiniband.rst): the
+# IPoIB link layer, one fabric for every such device of the machine. On
+# it, a test keeps its devices apart from any other test's by a partition
+# (P_Key) of its own: a device's P_Key is in bytes 8 and 9 of its
+# broadcast address, given when it is made ("ip link add ... broadcast").
+
+VSYNC_TEST_MEDIA=${VSYNC_TEST_MEDIA:-eth}
+FIPOIB_KO=${FIPOIB_KO:-$VSYNC_TESTS_DIR/fake_ipoib/fake_ipoib.ko}
+# The last P_Key handed out, shared by the tests of one boot (sockapi.c
+# reads and writes it too).
+VSYNC_PKEY_FILE=${VSYNC_PKEY_FILE:-/run/vsync-test-pkey}
+
+# require_media: skip the whole file unless VSYNC_TEST_MEDIA can be used;
+# for ib, load fake_ipoib.ko unless it is loaded.
+require_media()
+{
+	local out
+
+	case $VSYNC_TEST_MEDIA in
+	eth) ;;
+	ib)
+		[[ -d /sys/module/fake_ipoib ]] && return 0
+		[[ -f $FIPOIB_KO ]] ||
+			skip_all "VSYNC_TEST_MEDIA=ib: $FIPOIB_KO is missing; run 'make tests'"
+		out=$(insmod "$FIPOIB_KO" 2>&1) ||
+			skip_all "VSYNC_TEST_MEDIA=ib: cannot load $FIPOIB_KO: $out"
+		;;
+	*)
+		skip_all "VSYNC_TEST_MEDIA='$VSYNC_TEST_MEDIA': eth or ib"
+		;;
+	esac
+}
+
+# ib_new_pkey: print a full-member P_Key (0x8001..0xfffe) that no earlier
+# call of this boot handed out (the default partition's 0xffff never).
+ib_new_pkey()
+{
+	local n=0
+
+	[[ -r $VSYNC_PKEY_FILE ]] && read -r n <"$VSYNC_PKEY_FILE"
+	[[ $n =~ ^[0-9]+$ ]] || n=$((RANDOM % 0x7ffe))
+	n=$((n % 0x7ffe + 1))
+	echo "$n" 2>/dev/null >"$VSYNC_PKEY_FILE"
+	printf '0x%04x\n' $((0x8000 | n))
+}
+
+# ib_bcast PKEY: the broadcast address of partition PKEY, ipoib's IPv4
+# broadcast group with the P_Key in bytes 8 and 9.
+ib_bcast()
+{
+	printf '00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff\n' \
+		$((($1 >> 8) & 0xff)) $(($1 & 0xff))
+}

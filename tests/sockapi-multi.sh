@@ -14,6 +14,10 @@
 #    vsmP-1           vsmP-2           vsmP-3       veth peers
 #      +-------------- vsmP ------------+           bridge, initial namespace
 #
+# With VSYNC_TEST_MEDIA=ib (tests/lib.sh) each namespace has a fake_ipoib
+# device ib0 instead, the three in an IB partition (P_Key) of their own,
+# and there is no bridge.
+#
 # Each peer (tests/sockapi-peer.c) sends COUNT messages per socket once its
 # groups are complete, then COUNT more once it has everybody's first COUNT;
 # meanwhile g1 of node 2 closes. The peers log what each socket receives;
@@ -33,7 +37,14 @@ CLOSER=2		# the node whose g1 closes
 require_cmd ip
 require_vsyncadm
 [[ -x $PEER ]] || skip_all "$PEER is missing; run 'make tests'"
+require_media
 require_vsync
+
+if [[ $VSYNC_TEST_MEDIA == ib ]]; then
+	DEV=ib0
+else
+	DEV=eth0
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-sockapi.XXXXXX") ||
 	skip_all "cannot create a scratch directory"
@@ -58,7 +69,7 @@ teardown()
 	do
 		batch+="netns del ${NS[i]}"$'\n'
 	done
-	batch+="link del $BR"$'\n'
+	[[ $DEV == eth0 ]] && batch+="link del $BR"$'\n'
 	ip -force -batch - <<<"$batch" >/dev/null 2>&1
 }
 
@@ -79,22 +90,31 @@ show_file()
 # ------------------------------------------------------------------
 # The ring
 
-batch="link add $BR up type bridge"$'\n'
+if [[ $DEV == ib0 ]]; then
+	brd=$(ib_bcast "$(ib_new_pkey)")
+	batch=
+else
+	batch="link add $BR up type bridge"$'\n'
+fi
 for ((i = 1; i <= N; i++))
 do
 	batch+="netns add ${NS[i]}"$'\n'
+	if [[ $DEV == ib0 ]]; then
+		batch+="link add ib0 netns ${NS[i]} up broadcast $brd type fake_ipoib"$'\n'
+		continue
+	fi
 	batch+="link add eth0 netns ${NS[i]} up type veth peer name $BR-$i"$'\n'
 	batch+="link set $BR-$i master $BR up"$'\n'
 done
 defer teardown
 ip -batch - <<<"$batch"
-check_err $? "cannot create the namespaces, veths and bridge"
+check_err $? "cannot create the namespaces and their devices"
 
 pids=()
 for ((i = 1; i <= N; i++))
 do
 	# shellcheck disable=SC2086
-	ip netns exec "${NS[i]}" "$VSYNCADM" ring add dev eth0 id "$i" \
+	ip netns exec "${NS[i]}" "$VSYNCADM" ring add dev "$DEV" id "$i" \
 		$RING_TIMERS 2>"$WORK/ring-add.$i" &
 	pids+=($!)
 done
@@ -103,9 +123,10 @@ do
 	wait "$p"
 	check_err $? "vsyncadm ring add failed"
 done
-log_test "a ring on eth0 in each of $N namespaces"
+log_test "a ring on $DEV in each of $N namespaces"
 
-# ring_complete: node 1 sees an operational ring of N members.
+# ring_complete: node 1 sees an operational ring of N members, on the
+# medium asked for.
 ring_complete()
 {
 	local out members
@@ -113,6 +134,7 @@ ring_complete()
 	out=$(ip netns exec "${NS[1]}" "$VSYNCADM" -j ring show 2>/dev/null) ||
 		return 1
 	[[ $out == *'"state":"operational"'* ]] || return 1
+	[[ $out == *"\"media\":\"$VSYNC_TEST_MEDIA\""* ]] || return 1
 	members=${out//'{"node_id":'/$'\x01'}
 	members=${members//[!$'\x01']/}
 	[[ ${#members} -eq $N ]]

@@ -21,12 +21,19 @@
  * Rings are created, read and deleted through the generic netlink family
  * directly, and namespaces are set up with one "ip -batch" each: starting
  * processes is slow in the test VM.
+ *
+ * With VSYNC_TEST_MEDIA=ib in the environment (tests/lib.sh), every veth
+ * pair is a pair of fake_ipoib devices instead (tests/fake_ipoib: IPoIB's
+ * link layer), under the same names, alone in an IB partition of their
+ * own; fake_ipoib.ko is loaded first ($FIPOIB_KO, or beside this program),
+ * and the program skips if it cannot be.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <poll.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -35,6 +42,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/file.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -377,6 +385,119 @@ static const char *ring_str(int ifindex)
 }
 
 /* ------------------------------------------------------------------ */
+/* The medium: veth pairs, or fake_ipoib devices (VSYNC_TEST_MEDIA=ib)  */
+/* ------------------------------------------------------------------ */
+
+static bool g_ib;
+
+#define FIPOIB_SYSFS		"/sys/module/fake_ipoib"
+#define PKEY_FILE		"/run/vsync-test-pkey"
+
+/*
+ * Load fake_ipoib.ko unless it is loaded: $FIPOIB_KO, else
+ * fake_ipoib/fake_ipoib.ko beside this program.
+ * Return: 0 or a negative errno, and the file's name in PATH.
+ */
+static int fipoib_load(char *path, size_t size)
+{
+	const char *env = getenv("FIPOIB_KO");
+	char *slash;
+	ssize_t len;
+	int fd, ret;
+
+	if (!access(FIPOIB_SYSFS, F_OK))
+		return 0;
+	if (env && *env) {
+		snprintf(path, size, "%s", env);
+	} else {
+		len = readlink("/proc/self/exe", path, size - 1);
+		if (len < 0)
+			return -errno;
+		path[len] = '\0';
+		slash = strrchr(path, '/');
+		if (!slash)
+			return -ENOENT;
+		snprintf(slash, size - (slash - path),
+			 "/fake_ipoib/fake_ipoib.ko");
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+/*
+ * A full-member P_Key (0x8001..0xfffe) no earlier test of this boot had:
+ * the counter in $VSYNC_PKEY_FILE (or PKEY_FILE), which tests/lib.sh's
+ * ib_new_pkey shares.
+ */
+static unsigned int ib_new_pkey(void)
+{
+	const char *env = getenv("VSYNC_PKEY_FILE");
+	static unsigned int fallback;
+	unsigned long n = 0;
+	char buf[32];
+	ssize_t len;
+	int fd;
+
+	fd = open(env && *env ? env : PKEY_FILE, O_RDWR | O_CREAT | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		n = (getpid() * 16 + fallback++) % 0x7ffe + 1;
+		return 0x8000 | n;
+	}
+	flock(fd, LOCK_EX);
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (len > 0) {
+		buf[len] = '\0';
+		n = strtoul(buf, NULL, 10);
+	}
+	n = n % 0x7ffe + 1;
+	len = snprintf(buf, sizeof(buf), "%lu\n", n);
+	if (ftruncate(fd, 0) || pwrite(fd, buf, len, 0) != len)
+		n = (getpid() * 16 + fallback++) % 0x7ffe + 1;
+	flock(fd, LOCK_UN);
+	close(fd);
+	return 0x8000 | n;
+}
+
+/*
+ * The ip commands that make the link pair A/B: a veth pair, or two
+ * fake_ipoib devices alone in a new partition (the P_Key in bytes 8 and 9
+ * of their broadcast address). NS_A and NS_B are "netns WHERE" or NULL
+ * for the current namespace; UP (only for the current one) sets both up.
+ */
+static void pair_cmds(char *buf, size_t size, const char *a, const char *ns_a,
+		      const char *b, const char *ns_b, bool up)
+{
+	int n;
+
+	if (g_ib) {
+		unsigned int pkey = ib_new_pkey();
+		char brd[64];
+
+		snprintf(brd, sizeof(brd),
+			 "00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff",
+			 pkey >> 8, pkey & 0xff);
+		n = snprintf(buf, size,
+			     "link add %s%s%s broadcast %s type fake_ipoib\n"
+			     "link add %s%s%s broadcast %s type fake_ipoib\n",
+			     a, ns_a ? " " : "", ns_a ? ns_a : "", brd,
+			     b, ns_b ? " " : "", ns_b ? ns_b : "", brd);
+	} else {
+		n = snprintf(buf, size,
+			     "link add %s%s%s type veth peer name %s%s%s\n",
+			     a, ns_a ? " " : "", ns_a ? ns_a : "",
+			     b, ns_b ? " " : "", ns_b ? ns_b : "");
+	}
+	if (up && n > 0 && (size_t)n < size)
+		snprintf(buf + n, size - n, "link set %s up\nlink set %s up\n",
+			 a, b);
+}
+
+/* ------------------------------------------------------------------ */
 /* Namespaces                                                           */
 /* ------------------------------------------------------------------ */
 
@@ -397,20 +518,18 @@ static int ip_batch(const char *cmds)
 
 /*
  * Move the calling process into a new network namespace with lo up and
- * the veth pair veth0/veth1, both up; EXTRA is more ip commands.
+ * the veth pair veth0/veth1 (pair_cmds()), both up; EXTRA is more ip
+ * commands.
  */
 static int netns_new(const char *extra)
 {
-	char cmds[1024];
+	char cmds[1024], pair[512];
 
 	if (unshare(CLONE_NEWNET))
 		return -errno;
-	snprintf(cmds, sizeof(cmds),
-		 "link set lo up\n"
-		 "%s"
-		 "link add veth0 type veth peer name veth1\n"
-		 "link set veth0 up\n"
-		 "link set veth1 up\n", extra ? extra : "");
+	pair_cmds(pair, sizeof(pair), "veth0", NULL, "veth1", NULL, true);
+	snprintf(cmds, sizeof(cmds), "link set lo up\n%s%s",
+		 extra ? extra : "", pair);
 	return ip_batch(cmds);
 }
 
@@ -532,6 +651,23 @@ static int if_set(const char *name, bool up)
 	return ret;
 }
 
+/* The ARPHRD_ type of device NAME, or a negative errno. */
+static int if_hwtype(const char *name)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ret = ioctl(fd, SIOCGIFHWADDR, &ifr) < 0 ? -errno :
+		ifr.ifr_hwaddr.sa_family;
+	close(fd);
+	return ret;
+}
+
 /* For in_ns(): take device NAME down. */
 static int if_down_cb(void *name)
 {
@@ -572,7 +708,7 @@ struct pair {
 static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 {
 	struct pair_arg pa[2] = { { "p0", id, 0, {} }, { "p1", id + 1, 0, {} } };
-	char cmd[256];
+	char cmd[512], ns0[64], ns1[64];
 	unsigned int t;
 	int i, ret;
 
@@ -584,9 +720,11 @@ static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 			return p->ns[i];
 		}
 	}
-	snprintf(cmd, sizeof(cmd),
-		 "link add p0 netns /proc/%d/fd/%d type veth peer name p1 netns /proc/%d/fd/%d\n",
-		 (int)getpid(), p->ns[0], (int)getpid(), p->ns[1]);
+	snprintf(ns0, sizeof(ns0), "netns /proc/%d/fd/%d", (int)getpid(),
+		 p->ns[0]);
+	snprintf(ns1, sizeof(ns1), "netns /proc/%d/fd/%d", (int)getpid(),
+		 p->ns[1]);
+	pair_cmds(cmd, sizeof(cmd), "p0", ns0, "p1", ns1, false);
 	ret = ip_batch(cmd);
 	if (ret) {
 		snprintf(why, wsize, "the veth pair p0/p1: %s", strerror(-ret));
@@ -624,7 +762,26 @@ static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 
 static void __attribute__((constructor)) sockapi_global_setup(void)
 {
+	const char *media = getenv("VSYNC_TEST_MEDIA");
+	char path[PATH_MAX] = "fake_ipoib.ko";
 	int ret;
+
+	/* Nothing can run: say so as the shell tests do, and skip. */
+	if (media && *media && strcmp(media, "eth")) {
+		if (strcmp(media, "ib")) {
+			printf("1..0 # SKIP VSYNC_TEST_MEDIA='%s': eth or ib\n",
+			       media);
+			exit(KSFT_SKIP);
+		}
+		g_ib = true;
+		ret = fipoib_load(path, sizeof(path));
+		if (ret) {
+			printf("1..0 # SKIP VSYNC_TEST_MEDIA=ib: cannot load %s: %s%s\n",
+			       path, strerror(-ret),
+			       ret == -ENOENT ? "; run 'make tests'" : "");
+			exit(KSFT_SKIP);
+		}
+	}
 
 	ret = vsync_load(NULL);
 	if (ret) {
@@ -642,6 +799,13 @@ static void __attribute__((constructor)) sockapi_global_setup(void)
 	if (ret < 0)
 		return;
 	g_ifindex = ret;
+	ret = if_hwtype("veth0");
+	if (ret != (g_ib ? ARPHRD_INFINIBAND : ARPHRD_ETHER)) {
+		snprintf(g_setup_err, sizeof(g_setup_err),
+			 "veth0 has the hardware type %d, not %s's", ret,
+			 g_ib ? "IPoIB" : "Ethernet");
+		return;
+	}
 	g_node_id = 1;
 	g_ns_a = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (g_ns_a < 0) {
@@ -2991,16 +3155,15 @@ TEST_F(api, no_ring)
  */
 TEST_F_TIMEOUT(api, several_rings, 60)
 {
-	char why[256], g0[64], g1[64];
+	char why[256], g0[64], g1[64], extra[512];
 	struct sockaddr_vsync sa;
 	socklen_t len = sizeof(sa);
 	struct ring_info ri;
 	int ifa, ifb, fd, ret;
 	struct view v;
 
-	ifa = netns_new_ring("link add vethb0 type veth peer name vethb1\n"
-			     "link set vethb0 up\n"
-			     "link set vethb1 up\n", 3, why, sizeof(why));
+	pair_cmds(extra, sizeof(extra), "vethb0", NULL, "vethb1", NULL, true);
+	ifa = netns_new_ring(extra, 3, why, sizeof(why));
 	ASSERT_LT(0, ifa) TH_LOG("%s", why);
 	ifb = if_nametoindex("vethb0");
 	ASSERT_LT(0, ifb);
@@ -3044,7 +3207,7 @@ TEST_F_TIMEOUT(api, several_rings, 60)
  */
 TEST_F_TIMEOUT(api, netns_isolation, 60)
 {
-	char why[256], buf[256];
+	char why[256], buf[256], extra[512];
 	struct vsync_member ma, mb;
 	int sa, sb, probe, ifb;
 	struct view v;
@@ -3058,8 +3221,8 @@ TEST_F_TIMEOUT(api, netns_isolation, 60)
 	 * B: x0/x1 first so that A's veth0 number is not B's veth0 there:
 	 * it names a device without a ring.
 	 */
-	ifb = netns_new_ring("link add x0 type veth peer name x1\n",
-			     2, why, sizeof(why));
+	pair_cmds(extra, sizeof(extra), "x0", NULL, "x1", NULL, false);
+	ifb = netns_new_ring(extra, 2, why, sizeof(why));
 	ASSERT_LT(0, ifb) TH_LOG("%s", why);
 	ASSERT_NE(g_ifindex, ifb);
 

@@ -14,7 +14,11 @@
  * All devices, in every namespace, hang off one fabric. A frame to a port
  * GID goes to the device with that GID and QPN; a frame to a multicast GID
  * goes to every other device that is up and a member of the group (the
- * broadcast group, or a group joined with dev_mc_add()). Delivery is
+ * broadcast group, or a group joined with dev_mc_add()). A device's
+ * partition is the P_Key in its broadcast address (0xffff unless given at
+ * creation, or changed with "ip link set DEV broadcast"): frames reach
+ * only devices of the same partition, as the HCA's P_Key check makes
+ * them on InfiniBand. Delivery is
  * netif_rx() on the receiving device. As on ipoib, only the EtherTypes of
  * IPv4, IPv6, ARP, RARP and TIPC are sent, and only the GUID part of the
  * address can be changed, while the device is down.
@@ -70,8 +74,9 @@ static const u8 fipoib_bcast[INFINIBAND_ALEN] = {
 	0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
 };
 
-/* The default partition's P_Key: address bytes 8 and 9, MGID bytes 4, 5. */
-#define FIPOIB_PKEY		0xffff
+/* The P_Key is in bytes 8 and 9 of an address: MGID bytes 4 and 5. */
+#define FIPOIB_PKEY_OFF		8
+#define FIPOIB_PKEY_FULL	0x8000	/* full membership */
 
 /* The multicast groups a device has joined, replaced as a whole. */
 struct fipoib_groups {
@@ -133,13 +138,26 @@ static bool fipoib_proto_ok(__be16 proto)
 	return false;
 }
 
+/*
+ * The device's partition: the P_Key in its broadcast address. Changing the
+ * broadcast address moves the device to another partition.
+ */
+static u16 fipoib_pkey(const struct net_device *dev)
+{
+	return get_unaligned_be16(dev->broadcast + FIPOIB_PKEY_OFF);
+}
+
+/* ipoib joins a group with its own P_Key in the MGID: compare the rest. */
 static bool fipoib_is_member(struct fipoib_priv *p, const u8 *mgid)
 {
 	struct fipoib_groups *g = rcu_dereference(p->groups);
+	const unsigned int pk = FIPOIB_PKEY_OFF - FIPOIB_GID_OFF;
 	unsigned int i;
 
 	for (i = 0; g && i < g->n; i++)
-		if (!memcmp(g->mgid[i], mgid, FIPOIB_GID_LEN))
+		if (!memcmp(g->mgid[i], mgid, pk) &&
+		    !memcmp(g->mgid[i] + pk + 2, mgid + pk + 2,
+			    FIPOIB_GID_LEN - pk - 2))
 			return true;
 	return false;
 }
@@ -185,15 +203,16 @@ static void fipoib_xmit_mcast(struct net_device *dev, struct sk_buff *skb,
 			      u8 *daddr, __be16 proto)
 {
 	const u8 *mgid = daddr + FIPOIB_GID_OFF;
+	u16 pkey = fipoib_pkey(dev);
 	struct fipoib_priv *p;
 
 	/* ipoib_start_xmit() writes its P_Key into every multicast GID. */
-	put_unaligned_be16(FIPOIB_PKEY, daddr + 8);
+	put_unaligned_be16(pkey, daddr + FIPOIB_PKEY_OFF);
 
 	list_for_each_entry_rcu(p, &fipoib_fabric, fabric) {
 		struct net_device *to = p->dev;
 
-		if (to == dev)
+		if (to == dev || fipoib_pkey(to) != pkey)
 			continue;
 		if (!memcmp(mgid, to->broadcast + FIPOIB_GID_OFF,
 			    FIPOIB_GID_LEN))
@@ -224,6 +243,9 @@ static bool fipoib_xmit_ucast(struct net_device *dev, struct sk_buff *skb,
 
 		if (memcmp(daddr + FIPOIB_GID_OFF,
 			   to->dev_addr + FIPOIB_GID_OFF, FIPOIB_GID_LEN))
+			continue;
+		/* No path to a port outside our partition. */
+		if (fipoib_pkey(to) != fipoib_pkey(dev))
 			continue;
 		found = true;
 		/* No such QP at that port: lost, as a UD send is. */
@@ -407,12 +429,27 @@ static int fipoib_validate(struct nlattr *tb[], struct nlattr *data[],
 			   struct netlink_ext_ack *extack)
 {
 	const u8 *a;
+	u16 pkey;
 	u32 qpn;
 
+	/* A partition's broadcast group: ipoib's, with another P_Key. */
 	if (tb[IFLA_BROADCAST]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_BROADCAST],
-				    "the broadcast address is the partition's broadcast group");
-		return -EOPNOTSUPP;
+		a = nla_data(tb[IFLA_BROADCAST]);
+		if (nla_len(tb[IFLA_BROADCAST]) != INFINIBAND_ALEN ||
+		    memcmp(a, fipoib_bcast, FIPOIB_PKEY_OFF) ||
+		    memcmp(a + FIPOIB_PKEY_OFF + 2,
+			   fipoib_bcast + FIPOIB_PKEY_OFF + 2,
+			   INFINIBAND_ALEN - FIPOIB_PKEY_OFF - 2)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_BROADCAST],
+					    "the broadcast address is a partition's broadcast group");
+			return -EOPNOTSUPP;
+		}
+		pkey = get_unaligned_be16(a + FIPOIB_PKEY_OFF);
+		if (!(pkey & FIPOIB_PKEY_FULL) || pkey == FIPOIB_PKEY_FULL) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[IFLA_BROADCAST],
+					    "the P_Key must be a full member's, 0x8001 to 0xffff");
+			return -EINVAL;
+		}
 	}
 	if (!tb[IFLA_ADDRESS])
 		return 0;

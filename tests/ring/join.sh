@@ -10,6 +10,8 @@
 #      v1      v2      v3      v4         start while the others send
 #      +------------ br0 ------+
 #
+# (VSYNC_TEST_MEDIA=ib: fake_ipoib devices ib0, see ringlib.sh.)
+#
 # Checks:
 #  - n4's ring merges: "vsyncadm ring show" gives members 1,2,3,4 at all;
 #  - every member gets a regular view of the group with members on nodes

@@ -4,10 +4,11 @@
 # kill.sh: a node of a ring carrying traffic dies; the survivors install
 # a new view in EVS order and keep working. Three ways to die:
 #
-#   netns     the node's veth pair and namespace are deleted, then its
-#             process is SIGKILLed (its ring goes away with its device,
-#             before its socket could say goodbye)
-#   linkdown  its bridge port goes down: the node lives on, alone
+#   netns     the node's link (veth pair, or ib0) and namespace are
+#             deleted, then its process is SIGKILLed (its ring goes away
+#             with its device, before its socket could say goodbye)
+#   linkdown  its bridge port (ib: its ib0) goes down: the node lives on,
+#             alone
 #   ringdel   "vsyncadm ring del" in the node: it leaves on purpose (its
 #             ring says goodbye; its socket fails with ENODEV)
 #
@@ -17,6 +18,10 @@
 #      v1      v2      v3      v4      v5   <-- netns: v5, n5 deleted
 #      +------ br0 ------------+-------+         linkdown: v5 down
 #                                                ringdel: ring del in n5
+#
+# With VSYNC_TEST_MEDIA=ib the nodes have fake_ipoib devices ib0 on one
+# fabric instead (see ringlib.sh): netns deletes n5's ib0, then n5;
+# linkdown sets n5's ib0 down.
 #
 # Checks, per variant:
 #  - the survivors install a regular view with members on 1,2,3,4 (the
@@ -83,19 +88,16 @@ run_variant()
 	netns)
 		# The link first, so that nothing more leaves the node, not
 		# even the LEAVE its socket sends when the process dies.
-		ip -batch - <<-EOF
-			link del v$victim
-			netns del n$victim
-		EOF
+		node_unplug "$victim"
 		kill -KILL "${NODE_PID[victim]}" 2>/dev/null
 		wait "${NODE_PID[victim]}" 2>/dev/null
 		unset "NODE_PID[victim]"
 		;;
 	linkdown)
-		ip link set "v$victim" down
+		node_link_down "$victim"
 		;;
 	ringdel)
-		ip netns exec "n$victim" "$VSYNCADM" ring del dev eth0
+		ip netns exec "n$victim" "$VSYNCADM" ring del dev "$RING_DEV"
 		check_err $? "vsyncadm ring del in n$victim failed"
 		;;
 	esac

@@ -13,7 +13,9 @@
 #
 # Every frame towards a node passes one netem qdisc (the root qdisc of
 # its bridge port), so each node sees its own share of loss, duplicates
-# and reordering.
+# and reordering. With VSYNC_TEST_MEDIA=ib (fake_ipoib devices ib0, see
+# ringlib.sh) that qdisc is on an ifb device in the node that takes what
+# its ib0 receives.
 #
 # Checks:
 #  - the ring forms (before netem is added);
@@ -57,16 +59,11 @@ if [[ $RET -ne 0 ]]; then
 	tests_done
 fi
 
-batch=
-for i in "${nodes[@]}"
-do
-	batch+="qdisc add dev v$i root netem $NETEM"$'\n'
-done
-if ! tc -batch - <<<"$batch"; then
+if ! ring_netem "$NETEM" "${nodes[@]}"; then
 	log_test_skip "traffic over netem" "cannot add the netem qdisc"
 	tests_done
 fi
-log_info "netem on v1..v$N: $NETEM"
+log_info "netem towards n1..n$N ($RING_MEDIA): $NETEM"
 
 t0=$(now_ms)
 nodes_go "${nodes[@]}"

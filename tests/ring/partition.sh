@@ -11,6 +11,10 @@
 #      +- br0 -+       +- br1 -+          partition: v3, v4 move to br1
 #      +------------ br0 ------+          heal: back to br0
 #
+# With VSYNC_TEST_MEDIA=ib the nodes have fake_ipoib devices ib0 on one
+# fabric (see ringlib.sh); the partition moves n3's and n4's ib0 to
+# another IB partition (P_Key), the heal moves them back.
+#
 # Checks:
 #  - after the split, n1 and n2 install the regular view 1,2 and n3, n4
 #    the view 3,4, each through one transitional view of their half, and
@@ -64,12 +68,8 @@ msleep 1000
 
 # ------------------------------------------------------------------
 t_part=$(now_ms)
-ip -batch - <<EOF
-link add br1 up type bridge
-link set v3 master br1
-link set v4 master br1
-EOF
-check_err $? "cannot move v3 and v4 to br1"
+ring_split 3 4
+check_err $? "cannot split n3 and n4 off"
 wait_views 15000 1,2 1 2
 check_err $? "n1 and n2 did not form the ring 1,2"
 wait_views 15000 3,4 3 4
@@ -87,12 +87,8 @@ msleep 1000
 
 # ------------------------------------------------------------------
 t_heal=$(now_ms)
-ip -batch - <<EOF
-link set v3 master br0
-link set v4 master br0
-link del br1
-EOF
-check_err $? "cannot move v3 and v4 back to br0"
+ring_heal
+check_err $? "cannot bring n3 and n4 back"
 if wait_views 15000 1,2,3,4 "${nodes[@]}"; then
 	log_info "heal to view 1,2,3,4: $(view_times "$t_heal" "${nodes[@]}")"
 else

@@ -11,6 +11,9 @@
 #      v1          v2           vN
 #      +---------- br0 ---------+         bridge in the initial namespace
 #
+# With VSYNC_TEST_MEDIA=ib: fake_ipoib devices ib0 on one fabric, no
+# bridge (see ringlib.sh); frames of at most 2044 bytes.
+#
 # Checks:
 #  - every node's "vsyncadm -j ring show" says operational, the same ring
 #    id, members 1..N;

@@ -10,21 +10,49 @@
 # kmsg_*) and adds:
 #
 #   ring_require            skip unless everything the tests need is there
-#   ring_setup N            namespaces n1..nN, bridge br0, veth vI <-> eth0
-#   ring_add I...           "vsyncadm ring add dev eth0 id I" in each nI
+#   ring_setup N            namespaces n1..nN, each with $RING_DEV
+#   ring_add I...           "vsyncadm ring add dev $RING_DEV id I" in each nI
+#   node_link_down I        cut node I off: its link goes down
+#   node_unplug I           delete node I's link, then its namespace
+#   ring_split I...         nodes I... on a network of their own
+#   ring_heal               every node on one network again
+#   ring_netem NETEM I...   netem NETEM on every frame towards nodes I...
 #   node_start I ARGS...    a vsync-node in nI, logging to $RING_WORK/log.I
 #   nodes_ready/go/stop/wait/kill
 #   wait_views MS MEMBERS I...   until nodes I... have that regular view
 #   ring_show_check MEMBERS I... "vsyncadm -j ring show" agrees everywhere
 #   check_logs [OPTS] I...  tests/ring/check-logs on the nodes' logs
 #
-# Topology (ring_setup 3):
+# Topology (ring_setup 3), VSYNC_TEST_MEDIA=eth (the default):
 #
 #      n1            n2            n3          network namespaces = nodes
 #     eth0          eth0          eth0         ring: "vsyncadm ring add
 #      |             |             |                  dev eth0 id I"
 #      v1            v2            v3          veth peers, initial namespace
 #      +------------ br0 ----------+           bridge, initial namespace
+#
+# VSYNC_TEST_MEDIA=ib: the IPoIB link layer (tests/fake_ipoib), no bridge:
+#
+#      n1            n2            n3          network namespaces = nodes
+#      ib0           ib0           ib0         fake_ipoib devices; ring:
+#      |             |             |           "vsyncadm ring add dev ib0
+#      +-------- the fabric -------+                  id I" (media ib)
+#        (one partition, $RING_PKEY)
+#
+# Every fake_ipoib device of the machine is on one fabric; a ring_setup
+# puts its devices in a partition (P_Key) of their own, so that nothing
+# left over from another test reaches them. The tests name the device
+# $RING_DEV and use the helpers above for what differs between the media:
+#
+#   operation         eth                          ib
+#   node_link_down    bridge port vI down          nI's ib0 down
+#   node_unplug       vI deleted, netns deleted    ib0 deleted, netns deleted
+#   ring_split        ports moved to bridge br1    devices moved to another
+#                                                  partition (their broadcast
+#                                                  address's P_Key)
+#   ring_netem        netem on the bridge ports    netem on an ifb that
+#                     (frames towards the node)    takes ib0's ingress
+#                                                  (frames towards the node)
 #
 # Every process start costs 100-300 ms in the test VM: the topology is one
 # "ip -batch", vsync-node enters its namespace itself (-N), and waiting
@@ -42,6 +70,15 @@ RING_TIMERS=${RING_TIMERS:-"token-timeout 200 token-retransmit 20 join-timeout 2
 
 # How long a node runs at most (its -t); a test's own waits are shorter.
 NODE_TIMEOUT=${NODE_TIMEOUT:-50}
+
+# The medium, and the device the rings are on.
+RING_MEDIA=$VSYNC_TEST_MEDIA
+if [[ $RING_MEDIA == ib ]]; then
+	RING_DEV=ib0
+else
+	RING_DEV=eth0
+fi
+RING_PKEY=
 
 RING_N=0
 RING_WORK=
@@ -74,6 +111,7 @@ ring_require()
 	[[ $(id -u) -eq 0 ]] || skip_all "must run as root (in the test VM)"
 	require_cmd ip python3
 	require_vsyncadm
+	require_media
 	RING_WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-ring.XXXXXX") ||
 		skip_all "cannot create a scratch directory"
 	if [[ ${VSYNC_RING_KEEP-} == 1 ]]; then
@@ -94,17 +132,27 @@ ring_require()
 # ------------------------------------------------------------------
 # Topology
 
-# ring_setup N: bridge br0 and nodes n1..nN, each with eth0 up, and its
-# veth peer vI up on br0. One ip process for all of it.
+# ring_setup N: nodes n1..nN, each with $RING_DEV up. eth: bridge br0, and
+# each eth0's veth peer vI up on br0. ib: a fake_ipoib ib0 in each, all in
+# a new partition $RING_PKEY. One ip process for all of it.
 ring_setup()
 {
-	local n=$1 i batch
+	local n=$1 i batch="" brd
 
 	RING_N=$n
-	batch="link add br0 up type bridge"$'\n'
+	if [[ $RING_MEDIA == ib ]]; then
+		RING_PKEY=$(ib_new_pkey)
+		brd=$(ib_bcast "$RING_PKEY")
+	else
+		batch="link add br0 up type bridge"$'\n'
+	fi
 	for ((i = 1; i <= n; i++))
 	do
 		batch+="netns add n$i"$'\n'
+		if [[ $RING_MEDIA == ib ]]; then
+			batch+="link add ib0 netns n$i up broadcast $brd type fake_ipoib"$'\n'
+			continue
+		fi
 		batch+="link add eth0 netns n$i up type veth peer name v$i"$'\n'
 		batch+="link set v$i master br0 up"$'\n'
 	done
@@ -125,12 +173,153 @@ ring_teardown()
 	do
 		[[ -e /run/netns/n$i ]] && batch+="netns del n$i"$'\n'
 	done
-	batch+="link del br0"$'\n'
-	[[ -e /sys/class/net/br1 ]] && batch+="link del br1"$'\n'
+	if [[ $RING_MEDIA != ib ]]; then
+		batch+="link del br0"$'\n'
+		[[ -e /sys/class/net/br1 ]] && batch+="link del br1"$'\n'
+	fi
 	ip -force -batch - <<<"$batch" >/dev/null 2>&1
 }
 
-# ring_add [-o "OPTIONS"] I...: add the ring on eth0 of each nI, with id I
+# node_link_down I: cut node I off, the node living on. eth: its bridge
+# port goes down (its eth0 loses the carrier). ib: its ib0 goes down.
+node_link_down()
+{
+	if [[ $RING_MEDIA == ib ]]; then
+		ip -n "n$1" link set ib0 down
+	else
+		ip link set "v$1" down
+	fi
+}
+
+# node_unplug I: node I's link is deleted, then its namespace. Its ring
+# goes away with the device, unable to send anything more.
+node_unplug()
+{
+	if [[ $RING_MEDIA == ib ]]; then
+		ip -n "n$1" link del ib0 && ip netns del "n$1"
+	else
+		ip -batch - <<-EOF
+			link del v$1
+			netns del n$1
+		EOF
+	fi
+}
+
+# ib_set_partition BRD I...: "ip link set ib0 broadcast BRD" in every nI,
+# all from one process within microseconds, so that they make one change
+# of the network: one ip process per node would be 10 to 300 ms apart, and
+# as vsync hears of each change at once, the first node would form a ring
+# of its own before the next one came.
+ib_set_partition()
+{
+	local brd=$1
+
+	shift
+	python3 -c '
+import ctypes, os, socket, struct, sys
+CLONE_NEWNET = 0x40000000
+RTM_SETLINK, IFLA_BROADCAST, NLM_F_REQUEST_ACK = 19, 2, 5
+libc = ctypes.CDLL(None, use_errno=True)
+brd = bytes.fromhex(sys.argv[1].replace(":", ""))
+socks = []
+for ns in sys.argv[2:]:
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET):
+        sys.exit("setns %s: %s" % (ns, os.strerror(ctypes.get_errno())))
+    os.close(fd)
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                      socket.NETLINK_ROUTE)
+    attr = struct.pack("HH", 4 + len(brd), IFLA_BROADCAST) + brd
+    body = struct.pack("BxHiII", 0, 0, socket.if_nametoindex("ib0"), 0, 0)
+    msg = body + attr
+    s.send(struct.pack("IHHII", 16 + len(msg), RTM_SETLINK,
+                       NLM_F_REQUEST_ACK, 1, 0) + msg)
+    socks.append((ns, s))
+for ns, s in socks:
+    err = struct.unpack_from("i", s.recv(4096), 16)[0]
+    if err:
+        sys.exit("%s: ip link set ib0 broadcast: %s" % (ns, os.strerror(-err)))
+' "$brd" "${@/#/n}"
+}
+
+# ring_split I...: nodes I... go on a network of their own, apart from the
+# others. eth: their bridge ports move to a new bridge br1. ib: their
+# devices move to a new partition ("ip link set ib0 broadcast" with another
+# P_Key, ib_set_partition; the kernel tells vsync that the device's
+# addresses changed).
+RING_SPLIT=()
+ring_split()
+{
+	local batch=""
+
+	RING_SPLIT=("$@")
+	if [[ $RING_MEDIA == ib ]]; then
+		ib_set_partition "$(ib_bcast "$(ib_new_pkey)")" "$@"
+		return
+	fi
+	batch="link add br1 up type bridge"$'\n'
+	for i in "$@"
+	do
+		batch+="link set v$i master br1"$'\n'
+	done
+	ip -batch - <<<"$batch"
+}
+
+# ring_heal: undo ring_split: every node back on the first network.
+ring_heal()
+{
+	local i batch=""
+
+	if [[ $RING_MEDIA == ib ]]; then
+		ib_set_partition "$(ib_bcast "$RING_PKEY")" "${RING_SPLIT[@]}" ||
+			return 1
+		RING_SPLIT=()
+		return 0
+	fi
+	for i in "${RING_SPLIT[@]}"
+	do
+		batch+="link set v$i master br0"$'\n'
+	done
+	batch+="link del br1"$'\n'
+	RING_SPLIT=()
+	ip -batch - <<<"$batch"
+}
+
+# ring_netem NETEM I...: every frame towards the nodes I... passes a netem
+# qdisc with the parameters NETEM. eth: the root qdisc of each node's
+# bridge port, one tc process. ib: there is no port; each node gets an ifb
+# device that takes the frames ib0 receives (an ingress qdisc whose filter
+# redirects them), with netem as its root qdisc, which hands them back to
+# ib0's receive path. One tc process per node.
+ring_netem()
+{
+	local netem=$1 i batch=
+
+	shift
+	if [[ $RING_MEDIA != ib ]]; then
+		for i in "$@"
+		do
+			batch+="qdisc add dev v$i root netem $netem"$'\n'
+		done
+		tc -batch - <<<"$batch"
+		return
+	fi
+	for i in "$@"
+	do
+		batch+="link add ifb0 netns n$i up type ifb"$'\n'
+	done
+	ip -batch - <<<"$batch" || return 1
+	for i in "$@"
+	do
+		tc -n "n$i" -batch - <<-EOF || return 1
+			qdisc add dev ifb0 root netem $netem
+			qdisc add dev ib0 handle ffff: ingress
+			filter add dev ib0 parent ffff: matchall action mirred egress redirect dev ifb0
+		EOF
+	done
+}
+
+# ring_add [-o "OPTIONS"] I...: add the ring on $RING_DEV of each nI, with id I
 # and $RING_TIMERS plus OPTIONS. The vsyncadm processes run in parallel.
 ring_add()
 {
@@ -143,7 +332,7 @@ ring_add()
 	for i in "$@"
 	do
 		# shellcheck disable=SC2086
-		ip netns exec "n$i" "$VSYNCADM" ring add dev eth0 id "$i" \
+		ip netns exec "n$i" "$VSYNCADM" ring add dev "$RING_DEV" id "$i" \
 			$RING_TIMERS $opts &
 		pids+=($!)
 	done
@@ -161,7 +350,7 @@ ring_del()
 
 	for i in "$@"
 	do
-		ip netns exec "n$i" "$VSYNCADM" ring del dev eth0 &
+		ip netns exec "n$i" "$VSYNCADM" ring del dev "$RING_DEV" &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"
@@ -174,8 +363,8 @@ ring_del()
 # ------------------------------------------------------------------
 # Nodes
 
-# node_start I ARGS...: start vsync-node in nI bound to eth0, logging to
-# $RING_WORK/log.I, its view in $RING_WORK/view.I, ready file
+# node_start I ARGS...: start vsync-node in nI bound to $RING_DEV, logging
+# to $RING_WORK/log.I, its view in $RING_WORK/view.I, ready file
 # $RING_WORK/ready.I; with -Y in ARGS it waits for nodes_go.
 node_start()
 {
@@ -183,7 +372,7 @@ node_start()
 
 	shift
 	rm -f "$RING_WORK/ready.$i" "$RING_WORK/view.$i"
-	"$VSYNC_NODE" -N "n$i" -d eth0 -t "$NODE_TIMEOUT" \
+	"$VSYNC_NODE" -N "n$i" -d "$RING_DEV" -t "$NODE_TIMEOUT" \
 		-o "$RING_WORK/log.$i" -R "$RING_WORK/ready.$i" \
 		-V "$RING_WORK/view.$i" "$@" 2>>"$RING_WORK/err.$i" &
 	NODE_PID[i]=$!
@@ -377,7 +566,7 @@ ring_stats()
 
 	for i in "$@"
 	do
-		out=$(ip netns exec "n$i" "$VSYNCADM" -j ring show dev eth0 2>&1)
+		out=$(ip netns exec "n$i" "$VSYNCADM" -j ring show dev "$RING_DEV" 2>&1)
 		python3 -c '
 import json, sys
 try:
@@ -404,8 +593,8 @@ print("#   drops: " + (" ".join(drops) or "none") +
 }
 
 # ring_show_check MEMBERS I...: "vsyncadm -j ring show" in every nI says
-# operational, the same ring id, and exactly MEMBERS (comma-separated).
-# Prints the problem and fails otherwise.
+# operational, the same ring id, exactly MEMBERS (comma-separated), and
+# the medium $RING_MEDIA. Prints the problem and fails otherwise.
 ring_show_check()
 {
 	local want=$1 i args=()
@@ -418,9 +607,10 @@ ring_show_check()
 	python3 -c '
 import json, sys
 want = sys.argv[1]
+media = sys.argv[2]
 ids = {}
 bad = []
-a = sys.argv[2:]
+a = sys.argv[3:]
 for node, out in zip(a[0::2], a[1::2]):
     try:
         rings = json.loads(out)
@@ -438,6 +628,8 @@ for node, out in zip(a[0::2], a[1::2]):
         bad.append("node %s: state %s" % (node, r.get("state")))
     if memb != want:
         bad.append("node %s: members %s, want %s" % (node, memb, want))
+    if r.get("media") != media:
+        bad.append("node %s: media %s, want %s" % (node, r.get("media"), media))
     if str(r.get("node_id")) != node or local != [int(node)]:
         bad.append("node %s: node_id %s, local members %s"
                    % (node, r.get("node_id"), local))
@@ -447,7 +639,7 @@ if len(ids) > 1:
 for b in bad:
     print("# ring show: " + b)
 sys.exit(1 if bad else 0)
-' "$want" "${args[@]}"
+' "$want" "$RING_MEDIA" "${args[@]}"
 }
 
 # check_logs [OPTIONS] I...: run check-logs on the logs of nodes I...

@@ -11,6 +11,8 @@
 #      v1      v2      v3
 #      +----- br0 -----+
 #
+# (VSYNC_TEST_MEDIA=ib: fake_ipoib devices ib0, see ringlib.sh.)
+#
 # Checks:
 #  1. rmmod fails (module in use) while a member is blocked in recvmsg(),
 #     and succeeds once that process is SIGKILLed, the rings still there;
