@@ -1,0 +1,937 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""benchctl: the coordinator of the vsync benchmarks (run by scripts/bench
+inside the VM, as root; see Documentation/performance.rst).
+
+For each node count N and each system (vsync, Corosync CPG, raw link) it
+builds N network namespaces n1..nN, each with eth0 = a veth to the bridge
+br0 in the initial namespace and address 10.99.0.I/24, starts the system
+(vsync rings, or one corosync per namespace with a private /run), starts
+one agent per namespace (vsync-bench, cpg-bench, raw-bench) and runs the
+measurement points through them:
+
+  throughput   sizes x {one sender (n1), all nodes sending}; per receiving
+               node, messages and bytes from other nodes delivered in the
+               window after the warm-up; the median over the receiving
+               nodes. Closed loop: the senders keep at most --inflight
+               bytes sent and not yet delivered back to themselves.
+  latency      {agreed, safe} x {idle, loaded}: n1 sends a small probe,
+               waits for its self-delivery (the raw link: the receivers
+               measure one-way), pauses, again; "loaded": n2..nN send
+               1 KiB messages as fast as the closed loop lets them
+  failover     the bridge port of the last node is taken down (a crash as
+               the others see it); the time until every survivor has the
+               new regular view
+
+Nothing here passes or fails on a number: the output is a table (and a
+JSON document) to read.
+"""
+
+import argparse
+import ctypes
+import fcntl
+import json
+import os
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+CLONE_NEWNET = 0x40000000
+SIOCGIFFLAGS = 0x8913
+SIOCSIFFLAGS = 0x8914
+IFF_UP = 0x1
+
+SYSTEMS = ("vsync", "cpg", "raw")
+SYSTEM_NAMES = {"vsync": "vsync", "cpg": "Corosync", "raw": "raw link"}
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def log(*a):
+    print("bench:", *a, file=sys.stderr, flush=True)
+
+
+def mono_ns():
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+# ---------------------------------------------------------------- namespaces
+
+class NetNS:
+    """Run things in a network namespace by switching this process."""
+
+    def __init__(self):
+        self.root = os.open("/proc/self/ns/net", os.O_RDONLY)
+
+    def enter(self, name):
+        fd = os.open("/run/netns/" + name, os.O_RDONLY)
+        try:
+            if libc.setns(fd, CLONE_NEWNET) != 0:
+                raise OSError(ctypes.get_errno(), "setns " + name)
+        finally:
+            os.close(fd)
+
+    def leave(self):
+        if libc.setns(self.root, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns back")
+
+    def popen(self, name, argv, **kw):
+        self.enter(name)
+        try:
+            return subprocess.Popen(argv, **kw)
+        finally:
+            self.leave()
+
+    def sysctl(self, name, key, value):
+        self.enter(name)
+        try:
+            with open("/proc/sys/" + key.replace(".", "/"), "w") as f:
+                f.write(str(value))
+        except OSError:
+            pass
+        finally:
+            self.leave()
+
+
+def ip_batch(lines, ns=None, check=True):
+    argv = ["ip"] + (["-n", ns] if ns else []) + ["-force", "-batch", "-"]
+    p = subprocess.run(argv, input="\n".join(lines) + "\n", text=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if check and p.returncode != 0:
+        raise RuntimeError("ip -batch failed: " + p.stderr.strip())
+
+
+def link_set_up(ifname, up):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        ifr = struct.pack("16sH22x", ifname.encode(), 0)
+        flags = struct.unpack("16sH22x", fcntl.ioctl(s, SIOCGIFFLAGS, ifr))[1]
+        flags = flags | IFF_UP if up else flags & ~IFF_UP
+        fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH22x", ifname.encode(),
+                                                 flags))
+    finally:
+        s.close()
+
+
+class Topology:
+    def __init__(self, n, ns):
+        self.n = n
+        self.ns = ns
+
+    def up(self):
+        self.down(quiet=True)
+        lines = ["link add br0 up type bridge"]
+        for i in range(1, self.n + 1):
+            lines += ["netns add n%d" % i,
+                      "link add eth0 netns n%d type veth peer name v%d" % (i, i),
+                      "link set v%d master br0 up" % i]
+        ip_batch(lines)
+        # No IPv6 chatter (router solicitations, MLD) on the links.
+        for i in range(1, self.n + 1):
+            self.ns.sysctl("n%d" % i, "net.ipv6.conf.all.disable_ipv6", 1)
+            self.ns.sysctl("n%d" % i, "net.ipv6.conf.default.disable_ipv6", 1)
+            self.ns.sysctl("n%d" % i, "net.ipv6.conf.eth0.disable_ipv6", 1)
+        procs = []
+        for i in range(1, self.n + 1):
+            procs.append(subprocess.Popen(
+                ["ip", "-n", "n%d" % i, "-batch", "-"], stdin=subprocess.PIPE,
+                text=True))
+            procs[-1].stdin.write("link set lo up\nlink set eth0 up\n"
+                                  "addr add 10.99.0.%d/24 dev eth0\n" % i)
+            procs[-1].stdin.close()
+        for p in procs:
+            if p.wait() != 0:
+                raise RuntimeError("cannot configure a namespace")
+
+    def down(self, quiet=False):
+        # Deleting a veth deletes its pair at once; a deleted namespace
+        # goes away asynchronously, and with it its veth end.
+        lines = ["link del v%d" % i for i in range(1, 257)
+                 if os.path.exists("/sys/class/net/v%d" % i)]
+        lines += ["netns del n%d" % i for i in range(1, 257)
+                  if os.path.exists("/run/netns/n%d" % i)]
+        if os.path.exists("/sys/class/net/br0"):
+            lines.append("link del br0")
+        if lines:
+            ip_batch(lines, check=not quiet)
+
+
+# ---------------------------------------------------------------- agents
+
+class Agent:
+    def __init__(self, node, proc):
+        self.node = node
+        self.proc = proc
+        self.sock = None
+        self.buf = b""
+
+    def send(self, line):
+        self.sock.sendall((line + "\n").encode())
+
+    def readline(self, deadline):
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("node %d: no answer" % self.node)
+            self.sock.settimeout(left)
+            try:
+                d = self.sock.recv(65536)
+            except socket.timeout:
+                raise TimeoutError("node %d: no answer" % self.node)
+            if not d:
+                raise EOFError("node %d: agent exited" % self.node)
+            self.buf += d
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode()
+
+
+def kv(line):
+    out = {}
+    for tok in line.split()[1:]:
+        if "=" in tok:
+            k, v = tok.split("=", 1)
+            try:
+                out[k] = int(v)
+            except ValueError:
+                out[k] = v
+    return out
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.ns = NetNS()
+        self.work = tempfile.mkdtemp(prefix="vsync-bench.")
+        self.results = []     # dicts, one per measurement
+        self.procs = []       # daemons to stop at the end of a system
+        self.agents = []
+        self.point_id = 0
+
+    # ------------------------------------------------------------ systems
+
+    def start_vsync(self, n):
+        a = self.a
+        opts = ["token-timeout", str(a.token), "token-retransmit",
+                str(a.token_retransmit), "join-timeout", str(a.join),
+                "consensus-timeout", str(a.consensus), "window",
+                str(a.window), "max-messages", str(a.max_messages)]
+        procs = [self.ns.popen("n%d" % i, [a.vsyncadm, "ring", "add", "dev",
+                                          "eth0", "id", str(i)] + opts)
+                 for i in range(1, n + 1)]
+        for p in procs:
+            if p.wait() != 0:
+                raise RuntimeError("vsyncadm ring add failed")
+
+    def corosync_conf(self, n):
+        a = self.a
+        iface = ""
+        if a.corosync_transport == "knet" and a.knet_ping_timeout:
+            # knet declares a link dead when pings stop for this long;
+            # the default (token / 2) trips on the guest's stalls.
+            iface = ("\tinterface {\n\t\tlinknumber: 0\n"
+                     "\t\tknet_ping_interval: %d\n"
+                     "\t\tknet_ping_timeout: %d\n\t}\n" % (
+                         max(1, a.knet_ping_timeout // 4),
+                         a.knet_ping_timeout))
+        nodes = "".join(
+            "\tnode {\n\t\tring0_addr: 10.99.0.%d\n\t\tnodeid: %d\n"
+            "\t\tname: n%d\n\t}\n" % (i, i, i) for i in range(1, n + 1))
+        return """# generated by benchctl.py
+totem {
+	version: 2
+	cluster_name: vsyncbench
+	transport: %(transport)s
+	crypto_cipher: none
+	crypto_hash: none
+	token: %(token)d
+	token_coefficient: 0
+	token_retransmit: %(rtr)d
+	join: %(join)d
+	consensus: %(consensus)d
+	window_size: %(window)d
+	max_messages: %(maxm)d
+	ip_version: ipv4
+%(iface)s}
+nodelist {
+%(nodes)s}
+logging {
+	to_stderr: yes
+	to_logfile: no
+	to_syslog: no
+	timestamp: hires
+	debug: off
+}
+system {
+	sched_rr: %(rr)s
+	move_to_root_cgroup: no
+}
+""" % dict(transport=a.corosync_transport, token=a.token,
+           rtr=a.token_retransmit, join=a.join, consensus=a.consensus,
+           window=a.window, maxm=a.max_messages, nodes=nodes,
+           rr="yes" if a.corosync_rr else "no", iface=iface)
+
+    def start_cpg(self, n):
+        conf = os.path.join(self.work, "corosync.conf")
+        with open(conf, "w") as f:
+            f.write(self.corosync_conf(n))
+        for i in range(1, n + 1):
+            logf = open(os.path.join(self.work, "corosync.%d.log" % i), "w")
+            p = subprocess.Popen([self.agent_bin("cpg"), "-N", "n%d" % i,
+                                  "--exec-corosync", conf],
+                                 stdout=logf, stderr=subprocess.STDOUT)
+            self.procs.append(p)
+
+    def agent_bin(self, system):
+        return os.path.join(self.a.bindir, system + "-bench")
+
+    def start_agents(self, system, n):
+        path = os.path.join(self.work, "ctl")
+        if os.path.exists(path):
+            os.unlink(path)
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        srv.bind(path)
+        srv.listen(n + 8)
+        # Receive buffers: room for bursts, bounded by the VM's memory.
+        rcvbuf = min(64 << 20, (768 << 20) // n)
+        self.agents = []
+        for i in range(1, n + 1):
+            errf = open(os.path.join(self.work, "%s.%d.err" % (system, i)),
+                        "a")
+            p = subprocess.Popen([self.agent_bin(system), "-N", "n%d" % i,
+                                  "-i", str(i), "-C", path,
+                                  "-b", str(rcvbuf), "-n", str(self.a.nice),
+                                  "-t",
+                                  str(int(self.a.setup_timeout * 1000))],
+                                 stdout=errf, stderr=errf)
+            self.agents.append(Agent(i, p))
+        deadline = time.monotonic() + self.a.setup_timeout + 10
+        pending = {a.node: a for a in self.agents}
+        try:
+            while pending:
+                srv.settimeout(max(0.1, deadline - time.monotonic()))
+                try:
+                    s, _ = srv.accept()
+                except socket.timeout:
+                    dead = [a.node for a in pending.values()
+                            if a.proc.poll() is not None]
+                    raise RuntimeError("agents %s did not start%s" % (
+                        sorted(pending),
+                        " (exited: %s)" % dead if dead else ""))
+                tmp = Agent(0, None)
+                tmp.sock = s
+                hello = kv(tmp.readline(deadline))
+                a = pending.pop(hello.get("node"), None)
+                if a is None:
+                    s.close()
+                    continue
+                a.sock = s
+                a.buf = tmp.buf
+        finally:
+            srv.close()
+
+    def stop_agents(self):
+        for a in self.agents:
+            try:
+                if a.sock:
+                    a.send("quit")
+                    a.sock.close()
+            except OSError:
+                pass
+        t = time.monotonic() + 5
+        for a in self.agents:
+            try:
+                a.proc.wait(max(0.1, t - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                a.proc.kill()
+                a.proc.wait()
+        self.agents = []
+
+    def stop_procs(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        t = time.monotonic() + 10
+        for p in self.procs:
+            try:
+                p.wait(max(0.1, t - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.procs = []
+
+    def ask(self, agents, lines, timeout, expect):
+        """Send each agent its line, collect one answer from each."""
+        for a, line in zip(agents, lines):
+            a.send(line)
+        deadline = time.monotonic() + timeout
+        out = {}
+        for a in agents:
+            extra = {}
+            while True:
+                line = a.readline(deadline)
+                if line.startswith(expect):
+                    break
+                if line.startswith("from "):
+                    extra["from"] = [int(x) for x in
+                                     line.split("n=", 1)[1].split(",")]
+            out[a.node] = kv(line)
+            out[a.node].update(extra)
+        return out
+
+    # ------------------------------------------------------------ points
+
+    def point(self, system, n, kind, roles, size, safe, dur, warm,
+              gap_us=1000):
+        """roles: {node: "send"|"probe"|"recv"}. Returns {node: result}."""
+        a = self.a
+        self.point_id += 1
+        lead = 0.15 + 0.01 * n
+        t0 = mono_ns() + int(lead * 1e9)
+        t1 = t0 + int(warm * 1e9)
+        t2 = t1 + int(dur * 1e9)
+        t3 = t2 + int(a.drain_max * 1e9)
+        lines = []
+        nsend = sum(1 for r in roles.values() if r != "recv")
+        for ag in self.agents:
+            role = roles.get(ag.node, "recv")
+            psize = size if role != "send" or kind == "tput" else a.load_size
+            inflight = 0
+            if a.inflight and role == "send":
+                inflight = max(4 * psize, a.inflight // max(1, nsend))
+            lines.append("point id=%d role=%s size=%d safe=%d t0=%d t1=%d "
+                         "t2=%d t3=%d quiet_ms=%d gap_us=%d nsend=%d "
+                         "inflight=%d" % (
+                             self.point_id, role, psize, safe, t0, t1, t2,
+                             t3, a.quiet_ms, gap_us, nsend, inflight))
+        res = self.ask(self.agents, lines,
+                       (t3 - mono_ns()) / 1e9 + 30, "result")
+        if a.verbose:
+            for i in sorted(res):
+                log("  point %d node %d %s: %s" % (
+                    self.point_id, i, roles.get(i, "recv"),
+                    " ".join("%s=%s" % kv for kv in res[i].items())))
+        return res
+
+    def profile(self, system, n):
+        """perf record -a -g during an extra, unmeasured point: 1 KiB,
+        every node sending, 3 s. Without a PMU (TCG) perf samples with
+        cpu-clock; perf itself needs 10-40 s to start under emulation."""
+        data = os.path.join(self.work, "perf.%s.%d.data" % (system, n))
+        started = os.path.join(self.work, "perf.started")
+        if os.path.exists(started):
+            os.unlink(started)
+        try:
+            with open("/proc/sys/kernel/perf_cpu_time_max_percent", "w") as f:
+                f.write("0")
+        except OSError:
+            pass
+        log("%s N=%d: perf record -a -g, 1 KiB, all nodes sending" % (
+            SYSTEM_NAMES[system], n))
+        # The workload runs once perf records; it ends when stdin closes.
+        p = subprocess.Popen(
+            ["perf", "record", "-q", "-B", "-N", "-e", "cpu-clock", "-F",
+             "499", "-a", "-g", "-o", data, "--", "sh", "-c",
+             ": >%s; exec cat >/dev/null" % started],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True)
+        t = time.monotonic() + 120
+        while time.monotonic() < t and p.poll() is None and \
+                not os.path.exists(started):
+            time.sleep(0.2)
+        if p.poll() is None and os.path.exists(started):
+            self.point(system, n, "tput", {i: "send" for i in
+                                           range(1, n + 1)},
+                       1024, 0, 3.0, 0.5)
+        p.stdin.close()
+        try:
+            p.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        err = p.stderr.read()
+        text = ""
+        for title, sort, limit in (("by process", "comm", "2"),
+                                   ("by symbol", "comm,dso,sym", "1")):
+            rep = subprocess.run(
+                ["perf", "report", "-i", data, "--stdio", "--no-children",
+                 "-g", "none", "--sort", sort, "--percent-limit", limit],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            lines = [l.rstrip() for l in rep.stdout.splitlines()
+                     if l.strip()[:1].isdigit()]
+            if lines:
+                text += "  %s:\n%s\n" % (title, "\n".join(lines))
+        text = text.rstrip()
+        if not text:
+            text = "perf failed: %s %s" % (err.strip()[-300:],
+                                           rep.stderr.strip()[-300:])
+        self.results.append(dict(system=system, n=n, kind="perf",
+                                 text=text))
+
+    def tput(self, system, n, size, senders):
+        a = self.a
+        roles = {1: "send"} if senders == "one" else \
+            {i: "send" for i in range(1, n + 1)}
+        recv_nodes = [i for i in range(1, n + 1)
+                      if senders == "all" or i != 1]
+        reps = []
+        for _ in range(a.reps):
+            r = self.point(system, n, "tput", roles, size, 0, a.dur, a.warm)
+            rates = [r[i]["rx_bytes"] / size / a.dur for i in recv_nodes]
+            span = [r[i]["span_bytes"] / size / (r[i]["span_ns"] / 1e9)
+                    if r[i]["span_ns"] > 0 else 0 for i in recv_nodes]
+            first = [r[i]["first_ns"] / 1e6 for i in recv_nodes]
+            errs = [i for i in range(1, n + 1) if r[i].get("err")]
+            # Each sender's share of what node 1 delivered in the window.
+            share = r[1].get("from", [])[:n]
+            reps.append(dict(msgs=statistics.median(rates),
+                             share=share,
+                             span=statistics.median(span),
+                             first_ms=statistics.median(first),
+                             min=min(rates), max=max(rates),
+                             tx=sum(r[i]["tx_msgs"] for i in r) / a.dur,
+                             drain=max(r[i]["drain_ns"] for i in r) / 1e9,
+                             views=max(r[i].get("views", 0) for i in r),
+                             drops=sum(r[i].get("drops", 0) for i in r),
+                             errs=errs))
+        m = statistics.median(x["msgs"] for x in reps)
+        rec = dict(system=system, n=n, kind="tput", size=size,
+                   senders=senders, msgs_s=m, mb_s=m * size / 1e6,
+                   reformed=sum(x["views"] > 0 for x in reps), reps=reps)
+        self.results.append(rec)
+        log("%-5s N=%-2d tput %5d B %-3s: %9.0f msg/s %7.2f MB/s "
+            "(span %.0f msg/s, first after %.0f ms%s%s)%s%s" % (
+            system, n, size, senders, m, m * size / 1e6, reps[-1]["span"],
+            reps[-1]["first_ms"], ", %d frames dropped" % reps[-1]["drops"]
+            if reps[-1]["drops"] else "",
+            ", per sender at n1: %s" % ",".join(
+                str(x) for x in reps[-1]["share"])
+            if senders == "all" and system != "raw" else "",
+            "  errors at nodes %s" % reps[-1]["errs"] if reps[-1]["errs"]
+            else "", "  (membership changed during %d of %d runs)" % (
+                rec["reformed"], len(reps)) if rec["reformed"] else ""))
+
+    def latency(self, system, n, delivery, load):
+        a = self.a
+        roles = {1: "probe"}
+        if load:
+            roles.update({i: "send" for i in range(2, n + 1)})
+        reps = []
+        for _ in range(a.reps):
+            r = self.point(system, n, "lat", roles, a.lat_size,
+                           1 if delivery == "safe" else 0, a.lat_dur,
+                           a.warm if load else 0, gap_us=a.gap_us)
+            if system == "raw":
+                rx = [r[i] for i in range(2, n + 1) if r[i]["lat_n"]]
+                if not rx:
+                    continue
+                p50 = statistics.median(x["p50_ns"] for x in rx)
+                p99 = statistics.median(x["p99_ns"] for x in rx)
+                cnt = statistics.median(x["lat_n"] for x in rx)
+            else:
+                if not r[1]["lat_n"]:
+                    continue
+                p50, p99, cnt = r[1]["p50_ns"], r[1]["p99_ns"], r[1]["lat_n"]
+            load_rate = 0
+            if load:
+                load_rate = r[1]["rx_bytes"] / a.load_size / a.lat_dur
+            reps.append(dict(p50=p50 / 1e6, p99=p99 / 1e6, n=cnt,
+                             load_msgs_s=load_rate, lost=r[1].get("lost", 0),
+                             views=max(r[i].get("views", 0) for i in r)))
+        if not reps:
+            log("%-5s N=%-2d latency %s %s: no samples" % (
+                system, n, delivery, "load" if load else "idle"))
+            return
+        rec = dict(system=system, n=n, kind="lat", delivery=delivery,
+                   load=load,
+                   p50_ms=statistics.median(x["p50"] for x in reps),
+                   p99_ms=statistics.median(x["p99"] for x in reps),
+                   reformed=sum(x["views"] > 0 for x in reps), reps=reps)
+        self.results.append(rec)
+        log("%-5s N=%-2d latency %-6s %s: p50 %7.2f ms p99 %7.2f ms "
+            "(%d samples%s)%s" % (
+                system, n, delivery, "load" if load else "idle",
+                rec["p50_ms"], rec["p99_ms"], reps[-1]["n"],
+                ", load %.0f msg/s" % reps[-1]["load_msgs_s"] if load else "",
+                "  (membership changed during %d of %d runs)" % (
+                    rec["reformed"], len(reps)) if rec["reformed"] else ""))
+
+    def failover(self, system, n):
+        a = self.a
+        alive = list(range(1, n + 1))
+        times = []
+        for rep in range(min(a.failover_reps, n - 2)):
+            victim = alive[-1]
+            survivors = [ag for ag in self.agents if ag.node in alive
+                         and ag.node != victim]
+            want = len(alive) - 1
+            for ag in survivors:
+                ag.send("watch n=%d timeout_ms=%d" % (
+                    want, int(a.failover_timeout * 1000)))
+            deadline = time.monotonic() + 30
+            for ag in survivors:
+                while not ag.readline(deadline).startswith("armed"):
+                    pass
+            time.sleep(0.3)
+            t_kill = mono_ns()
+            link_set_up("v%d" % victim, False)
+            res = {}
+            deadline = time.monotonic() + a.failover_timeout + 30
+            for ag in survivors:
+                while True:
+                    line = ag.readline(deadline)
+                    if line.startswith("watch"):
+                        break
+                res[ag.node] = kv(line)
+                if a.verbose:
+                    log("  watch node %d: %s" % (ag.node, line))
+            alive.remove(victim)
+            ok = [r["t_view"] - t_kill for r in res.values() if r["ok"]]
+            if len(ok) != len(survivors):
+                log("%-5s N=%-2d failover: %d of %d survivors saw no view "
+                    "with %d members" % (system, n, len(survivors) - len(ok),
+                                         len(survivors), want))
+                break
+            times.append(dict(max=max(ok) / 1e6,
+                              median=statistics.median(ok) / 1e6))
+            log("%-5s N=%-2d failover (node %d down): %.0f ms (median %.0f)"
+                % (system, n, victim, times[-1]["max"],
+                   times[-1]["median"]))
+            # Let the new ring settle before the next crash.
+            time.sleep(0.5)
+        if times:
+            self.results.append(dict(
+                system=system, n=n, kind="failover",
+                ms=statistics.median(t["max"] for t in times), reps=times))
+
+    def run_system(self, system, n):
+        a = self.a
+        topo = Topology(n, self.ns)
+        log("%s, %d nodes: setting up" % (SYSTEM_NAMES[system], n))
+        t = time.monotonic()
+        topo.up()
+        try:
+            if system == "vsync":
+                self.start_vsync(n)
+            elif system == "cpg":
+                self.start_cpg(n)
+            self.start_agents(system, n)
+            r = self.ask(self.agents, ["members n=%d timeout_ms=%d" % (
+                n, int(a.setup_timeout * 1000))] * n,
+                a.setup_timeout + 10, "members")
+            bad = [i for i in r if not r[i].get("ok")]
+            if bad:
+                raise RuntimeError("no view of %d members at nodes %s: %s" % (
+                    n, bad, [r[i] for i in bad]))
+            log("%s, %d nodes: ready after %.1f s" % (
+                SYSTEM_NAMES[system], n, time.monotonic() - t))
+            for size in a.sizes if "tput" in a.only else ():
+                for senders in ("one", "all"):
+                    self.tput(system, n, size, senders)
+            if system in a.perf and n == a.nodes[0]:
+                self.profile(system, n)
+            for delivery in ("agreed", "safe") if "lat" in a.only else ():
+                if delivery == "safe" and system != "vsync":
+                    continue    # Corosync has no safe delivery; raw: n/a
+                for load in (False, True):
+                    self.latency(system, n, delivery, load)
+            if system != "raw" and a.failover_reps > 0 and \
+                    "failover" in a.only:
+                self.failover(system, n)
+        except (RuntimeError, TimeoutError, EOFError, OSError) as e:
+            log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
+            self.results.append(dict(system=system, n=n, kind="error",
+                                     text=str(e)))
+            self.show_logs(system, n)
+        finally:
+            if system == "vsync" and a.verbose:
+                self.ring_stats(n)
+            if system == "cpg" and a.verbose:
+                self.show_logs(system, n, lines=25)
+            self.stop_agents()
+            self.stop_procs()
+            topo.down(quiet=True)
+
+    def ring_stats(self, n):
+        keys = ("state", "rep", "seq")
+        for i in range(1, n + 1):
+            p = self.ns.popen("n%d" % i, [self.a.vsyncadm, "-j", "ring",
+                                          "show"], stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+            out = p.communicate()[0]
+            try:
+                r = json.loads(out)[0]
+            except (ValueError, IndexError):
+                log("  ring n%d: %s" % (i, out.strip()[:200]))
+                continue
+            st = r.get("stats", {})
+            log("  ring n%d: %s members %s stats %s" % (
+                i, " ".join("%s=%s" % (k, r.get(k)) for k in keys),
+                ",".join(str(m.get("node_id")) for m in r.get("members", [])),
+                " ".join("%s=%s" % (k, v) for k, v in st.items() if v)))
+
+    def show_logs(self, system, n, lines=5):
+        for i in range(1, n + 1):
+            for name in ("%s.%d.err" % (system, i), "corosync.%d.log" % i):
+                p = os.path.join(self.work, name)
+                if system != "cpg" and name.startswith("corosync"):
+                    continue
+                try:
+                    with open(p) as f:
+                        text = f.read().splitlines()[-lines:]
+                except OSError:
+                    continue
+                for l in text:
+                    log("  %s: %s" % (name, l))
+
+    def run(self):
+        for n in self.a.nodes:
+            for system in self.a.systems:
+                self.run_system(system, n)
+
+
+# ---------------------------------------------------------------- table
+
+def mark(r):
+    return " *" if r.get("reformed") else ""
+
+
+def fmt_rate(r):
+    if r is None:
+        return "-"
+    m = r["msgs_s"]
+    s = "%.0f" % m if m < 10000 else "%.1fk" % (m / 1000)
+    return "%s / %.2f%s" % (s, r["mb_s"], mark(r))
+
+
+def fmt_lat(r):
+    if r is None:
+        return "-"
+    return "%.2f / %.2f%s" % (r["p50_ms"], r["p99_ms"], mark(r))
+
+
+def ratio(a, b, fmt="%.2f"):
+    if a is None or b is None or not b:
+        return "-"
+    return fmt % (a / b)
+
+
+def table(results, a):
+    def get(system, n, kind, **kw):
+        for r in results:
+            if (r["system"], r["n"], r["kind"]) == (system, n, kind) and \
+                    all(r.get(k) == v for k, v in kw.items()):
+                return r
+        return None
+
+    rows = []
+    hdr = ["N", "measurement", "vsync", "Corosync", "raw link",
+           "vsync/Corosync", "vsync/raw"]
+    for n in a.nodes:
+        for size in a.sizes:
+            for senders in ("one", "all"):
+                v, c, w = (get(s, n, "tput", size=size, senders=senders)
+                           for s in SYSTEMS)
+                rows.append([str(n), "throughput %s, %s msg/s / MB/s" % (
+                    "%d B" % size if size < 1024 else "%d KiB" % (size // 1024),
+                    "1 sender" if senders == "one" else "all send"),
+                    fmt_rate(v), fmt_rate(c), fmt_rate(w),
+                    ratio(v and v["msgs_s"], c and c["msgs_s"]),
+                    ratio(v and v["msgs_s"], w and w["msgs_s"])])
+        for delivery in ("agreed", "safe"):
+            for load in (False, True):
+                v, c, w = (get(s, n, "lat", delivery=delivery, load=load)
+                           for s in SYSTEMS)
+                if delivery == "safe":
+                    w = None
+                cc = fmt_lat(c) if delivery == "agreed" else "n/a"
+                rows.append([str(n), "latency %s, %s, p50 / p99 ms" % (
+                    delivery, "loaded" if load else "idle"),
+                    fmt_lat(v), cc, fmt_lat(w) if delivery == "agreed"
+                    else "n/a",
+                    "%s / %s" % (ratio(v and v["p50_ms"], c and c["p50_ms"]),
+                                 ratio(v and v["p99_ms"], c and c["p99_ms"]))
+                    if delivery == "agreed" else "-",
+                    "%s / %s" % (ratio(v and v["p50_ms"], w and w["p50_ms"]),
+                                 ratio(v and v["p99_ms"], w and w["p99_ms"]))
+                    if w else "-"])
+        v, c = get("vsync", n, "failover"), get("cpg", n, "failover")
+        rows.append([str(n), "failover to new view, ms (token %d ms)"
+                     % a.token,
+                     "%.0f" % v["ms"] if v else "-",
+                     "%.0f" % c["ms"] if c else "-", "n/a",
+                     ratio(v and v["ms"], c and c["ms"]), "-"])
+    widths = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
+    sep = "  ".join("=" * w for w in widths)
+    out = [sep, "  ".join(h.ljust(w) for h, w in zip(hdr, widths)), sep]
+    for r in rows:
+        out.append("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    out.append(sep)
+    if any(r.get("reformed") for r in results):
+        out.append("* the membership changed during the measurement (token "
+                   "loss, ring re-formed): the number is not the steady "
+                   "state")
+    return "\n".join(out)
+
+
+def machine_info(a):
+    info = {}
+    info["kernel"] = os.uname().release
+    info["cpus"] = os.cpu_count()
+    try:
+        with open("/proc/meminfo") as f:
+            info["mem_mb"] = int(f.readline().split()[1]) // 1024
+    except OSError:
+        pass
+    try:
+        with open("/proc/cpuinfo") as f:
+            for l in f:
+                if l.startswith("model name"):
+                    info["cpu"] = l.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    dm = subprocess.run(["dmesg"], stdout=subprocess.PIPE, text=True,
+                        stderr=subprocess.DEVNULL).stdout
+    info["accel"] = "KVM" if "Hypervisor detected: KVM" in dm else \
+        "TCG (software emulation)" if "QEMU" in info.get("cpu", "") or \
+        "Hypervisor detected" not in dm else "unknown"
+    try:
+        with open("/sys/module/vsync/srcversion") as f:
+            info["vsync_srcversion"] = f.read().strip()
+    except OSError:
+        pass
+    v = subprocess.run(["corosync", "-v"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, text=True).stdout
+    info["corosync"] = v.splitlines()[0] if v else "not installed"
+    return info
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--mode", default="custom",
+                   help="a label for the JSON: quick, full")
+    p.add_argument("--nodes", default="3,8")
+    p.add_argument("--systems", default="vsync,cpg,raw")
+    p.add_argument("--sizes", default="64,1024,8192,65536")
+    p.add_argument("--only", default="tput,lat,failover",
+                   help="measurements to make")
+    p.add_argument("--dur", type=float, default=3.0,
+                   help="measurement window per point, s")
+    p.add_argument("--warm", type=float, default=0.5,
+                   help="warm-up before the window, s")
+    p.add_argument("--lat-dur", type=float, default=3.0)
+    p.add_argument("--lat-size", type=int, default=64)
+    p.add_argument("--load-size", type=int, default=1024)
+    p.add_argument("--gap-us", type=int, default=1000,
+                   help="pause between latency probes")
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--failover-reps", type=int, default=3)
+    p.add_argument("--failover-timeout", type=float, default=20)
+    p.add_argument("--quiet-ms", type=int, default=300)
+    p.add_argument("--inflight", type=int, default=1 << 20,
+                   help="bytes sent and not yet self-delivered, shared by "
+                   "the senders of a point (0: open loop)")
+    p.add_argument("--drain-max", type=float, default=10,
+                   help="s after the window to deliver what was sent")
+    p.add_argument("--setup-timeout", type=float, default=0,
+                   help="s to form the group (default 60 + 4 s per node)")
+    p.add_argument("--token", type=int, default=300)
+    p.add_argument("--token-retransmit", type=int, default=0)
+    p.add_argument("--join", type=int, default=50)
+    p.add_argument("--consensus", type=int, default=0)
+    p.add_argument("--window", type=int, default=64)
+    p.add_argument("--max-messages", type=int, default=16)
+    p.add_argument("--corosync-transport", default="knet")
+    p.add_argument("--knet-ping-timeout", type=int, default=-1,
+                   help="ms; default 2 x token, 0: Corosync's default")
+    p.add_argument("--corosync-rr", type=int, default=1,
+                   help="corosync sched_rr (1: as shipped)")
+    p.add_argument("--nice", type=int, default=0,
+                   help="the agents' nice value")
+    p.add_argument("--perf", default="",
+                   help="systems to profile (perf record -a -g) during an "
+                   "extra 1 KiB all-senders point, at the first N")
+    p.add_argument("--bindir", default=os.path.dirname(os.path.abspath(
+        __file__)))
+    p.add_argument("--vsyncadm", default="userspace/vsyncadm")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="log every agent's answer")
+    p.add_argument("--json", help="write the results here")
+    p.add_argument("--json-stdout", action="store_true",
+                   help="print the JSON between marker lines on stdout")
+    a = p.parse_args()
+    a.nodes = [int(x) for x in a.nodes.split(",") if x]
+    a.systems = [s for s in a.systems.split(",") if s]
+    a.sizes = [int(x) for x in a.sizes.split(",") if x]
+    a.perf = [s for s in a.perf.split(",") if s]
+    if not a.token_retransmit:
+        a.token_retransmit = max(1, a.token // 4)
+    if not a.consensus:
+        a.consensus = int(a.token * 1.2)
+    if a.knet_ping_timeout < 0:
+        a.knet_ping_timeout = 2 * a.token
+    if not a.setup_timeout:
+        a.setup_timeout = 60 + 4 * max(a.nodes)
+    for s in a.systems:
+        if s not in SYSTEMS:
+            p.error("unknown system " + s)
+    a.vsyncadm = os.path.abspath(a.vsyncadm)
+
+    t0 = time.monotonic()
+    b = Bench(a)
+    info = machine_info(a)
+    log("machine: %s" % info)
+    try:
+        b.run()
+    except KeyboardInterrupt:
+        log("interrupted")
+    info["seconds"] = round(time.monotonic() - t0, 1)
+    settings = {k: v for k, v in vars(a).items()
+                if k not in ("json", "json_stdout", "bindir", "vsyncadm")}
+    doc = dict(machine=info, settings=settings, results=b.results)
+
+    print()
+    print("vsync benchmark: %s, %d CPUs, %s, kernel %s; %s" % (
+        info.get("accel"), info.get("cpus", 0), info.get("cpu", "?"),
+        info["kernel"], info["corosync"]))
+    print("timers (ms): token %d, token retransmit %d, join %d, consensus "
+          "%d; window %d, max messages %d; Corosync transport %s%s, "
+          "sched_rr %s" % (a.token, a.token_retransmit, a.join, a.consensus,
+                           a.window, a.max_messages, a.corosync_transport,
+                           " (knet ping timeout %d)" % a.knet_ping_timeout
+                           if a.corosync_transport == "knet" and
+                           a.knet_ping_timeout else "",
+                           "yes" if a.corosync_rr else "no"))
+    print("points: %.1f s window after %.1f s warm-up, median of %d; "
+          "latency probe %d B, load %d B from all other nodes; "
+          "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
+                               a.load_size, info["seconds"]))
+    print()
+    print(table(b.results, a))
+    for r in b.results:
+        if r["kind"] == "error":
+            print("\n%s, N=%d: not measured: %s" % (
+                SYSTEM_NAMES[r["system"]], r["n"], r["text"]))
+    for r in b.results:
+        if r["kind"] == "perf":
+            print("\nperf profile, %s, N=%d, 1 KiB, all nodes sending, 3 s "
+                  "(perf record -a -g; perf report --no-children):" % (
+                      SYSTEM_NAMES[r["system"]], r["n"]))
+            print(r["text"])
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(doc, f, indent=1)
+    if a.json_stdout:
+        print("----- BEGIN bench.json -----")
+        print(json.dumps(doc, indent=1))
+        print("----- END bench.json -----")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
