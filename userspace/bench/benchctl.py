@@ -625,8 +625,14 @@ system {
                 a.setup_timeout + 10, "members")
             bad = [i for i in r if not r[i].get("ok")]
             if bad:
-                raise RuntimeError("no view of %d members at nodes %s: %s" % (
-                    n, bad, [r[i] for i in bad]))
+                seen = {}
+                for i in bad:
+                    seen[r[i].get("n")] = seen.get(r[i].get("n"), 0) + 1
+                raise RuntimeError(
+                    "no view of %d members at %d nodes (view sizes seen: %s)"
+                    % (n, len(bad), ", ".join(
+                        "%s at %d nodes" % (k, v)
+                        for k, v in sorted(seen.items(), key=str))))
             log("%s, %d nodes: ready after %.1f s" % (
                 SYSTEM_NAMES[system], n, time.monotonic() - t))
             for size in a.sizes if "tput" in a.only else ():
@@ -900,13 +906,14 @@ def main():
         info.get("accel"), info.get("cpus", 0), info.get("cpu", "?"),
         info["kernel"], info["corosync"]))
     print("timers (ms): token %d, token retransmit %d, join %d, consensus "
-          "%d; window %d, max messages %d; Corosync transport %s%s, "
-          "sched_rr %s" % (a.token, a.token_retransmit, a.join, a.consensus,
-                           a.window, a.max_messages, a.corosync_transport,
-                           " (knet ping timeout %d)" % a.knet_ping_timeout
-                           if a.corosync_transport == "knet" and
-                           a.knet_ping_timeout else "",
-                           "yes" if a.corosync_rr else "no"))
+          "%d; window %d, max messages %d" % (
+              a.token, a.token_retransmit, a.join, a.consensus, a.window,
+              a.max_messages))
+    print("Corosync: transport %s%s, sched_rr %s" % (
+        a.corosync_transport,
+        " (knet ping timeout %d)" % a.knet_ping_timeout
+        if a.corosync_transport == "knet" and a.knet_ping_timeout else "",
+        "yes" if a.corosync_rr else "no"))
     print("points: %.1f s window after %.1f s warm-up, median of %d; "
           "latency probe %d B, load %d B from all other nodes; "
           "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
