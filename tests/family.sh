@@ -11,7 +11,7 @@
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 require_vsyncadm
-[[ -f $VSYNC_KO ]] || skip_all "$VSYNC_KO is missing; run 'make module'"
+[[ -f $VSYNC_KO ]] || fail_all "$VSYNC_KO is missing; run 'make module'"
 
 OTHER_FAMILY=18
 
@@ -30,7 +30,7 @@ check_agree()
 	log_info "$1: sysfs $sysfs, netlink $nl"
 }
 
-vsync_load || skip_all "cannot load $VSYNC_KO"
+vsync_load || fail_all "cannot load $VSYNC_KO"
 default=$(vsync_family)
 
 # ------------------------------------------------------------------

@@ -117,11 +117,22 @@ log_info()
 	printf '# %s\n' "$*"
 }
 
-# skip_all REASON: nothing in this file can run.
+# skip_all REASON: nothing in this file applies here (not root, not in
+# the VM, a medium the test does not run on). Never for a failed setup step
+# or a missing build product of this project: that is fail_all.
 skip_all()
 {
 	printf '1..0 # SKIP %s\n' "$1"
 	exit "$ksft_skip"
+}
+
+# fail_all REASON: the setup of this file failed (a module that does not
+# load, a test program that is not built, namespaces that cannot be made);
+# nothing can run, and that is a failure.
+fail_all()
+{
+	printf 'not ok 1 - setup: %s\n1..1\n' "$1"
+	exit "$ksft_fail"
 }
 
 # tests_done: print the plan and exit with the kselftest status.
@@ -271,10 +282,10 @@ vsync_unload()
 	rmmod vsync
 }
 
-# require_vsync: load the module or skip the whole file.
+# require_vsync: load the module or fail the whole file.
 require_vsync()
 {
-	vsync_load || skip_all "cannot load $VSYNC_KO"
+	vsync_load || fail_all "cannot load $VSYNC_KO"
 }
 
 # require_cmd CMD...: skip the whole file unless every CMD exists.
@@ -288,10 +299,10 @@ require_cmd()
 	done
 }
 
-# require_vsyncadm: skip the whole file unless vsyncadm is built.
+# require_vsyncadm: fail the whole file unless vsyncadm is built.
 require_vsyncadm()
 {
-	[[ -x $VSYNCADM ]] || skip_all "$VSYNCADM is missing; run 'make tools'"
+	[[ -x $VSYNCADM ]] || fail_all "$VSYNCADM is missing; run 'make tools'"
 }
 
 # ------------------------------------------------------------------
@@ -443,8 +454,8 @@ FIPOIB_KO=${FIPOIB_KO:-$VSYNC_TESTS_DIR/fake_ipoib/fake_ipoib.ko}
 # reads and writes it too).
 VSYNC_PKEY_FILE=${VSYNC_PKEY_FILE:-/run/vsync-test-pkey}
 
-# require_media: skip the whole file unless VSYNC_TEST_MEDIA can be used;
-# for ib, load fake_ipoib.ko unless it is loaded.
+# require_media: skip the whole file unless VSYNC_TEST_MEDIA names a medium;
+# for ib, load fake_ipoib.ko unless it is loaded (or fail the file).
 require_media()
 {
 	local out
@@ -454,9 +465,9 @@ require_media()
 	ib)
 		[[ -d /sys/module/fake_ipoib ]] && return 0
 		[[ -f $FIPOIB_KO ]] ||
-			skip_all "VSYNC_TEST_MEDIA=ib: $FIPOIB_KO is missing; run 'make tests'"
+			fail_all "VSYNC_TEST_MEDIA=ib: $FIPOIB_KO is missing; run 'make tests'"
 		out=$(insmod "$FIPOIB_KO" 2>&1) ||
-			skip_all "VSYNC_TEST_MEDIA=ib: cannot load $FIPOIB_KO: $out"
+			fail_all "VSYNC_TEST_MEDIA=ib: cannot load $FIPOIB_KO: $out"
 		;;
 	*)
 		skip_all "VSYNC_TEST_MEDIA='$VSYNC_TEST_MEDIA': eth or ib"

@@ -15,7 +15,7 @@
 
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
-[[ -f $VSYNC_KO ]] || skip_all "$VSYNC_KO is missing; run 'make module'"
+[[ -f $VSYNC_KO ]] || fail_all "$VSYNC_KO is missing; run 'make module'"
 
 DEFAULT_FAMILY=19
 FREE_FAMILY=18		# AF_ASH: defined, nothing registers it
@@ -61,7 +61,7 @@ load()
 }
 
 # A clean start: the module might be loaded by whatever ran before.
-vsync_unload || skip_all "vsync is loaded and cannot be unloaded"
+vsync_unload || fail_all "vsync is loaded and cannot be unloaded"
 
 # ------------------------------------------------------------------
 load

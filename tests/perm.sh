@@ -18,13 +18,13 @@ source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 require_vsyncadm
 require_cmd setpriv unshare
-vsync_load || skip_all "cannot load $VSYNC_KO"
+vsync_load || fail_all "cannot load $VSYNC_KO"
 
 NOBODY=65534
 
 # A host with a veth pair, as the device to ask for.
-setup_ns host || skip_all "cannot create a network namespace"
-ns_batch "$host" <<EOF || skip_all "cannot create a veth pair"
+setup_ns host || fail_all "cannot create a network namespace"
+ns_batch "$host" <<EOF || fail_all "cannot create a veth pair"
 link add v0 type veth peer name v1
 link set v0 up
 link set v1 up

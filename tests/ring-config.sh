@@ -11,10 +11,10 @@
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 require_vsyncadm
-vsync_load || skip_all "cannot load $VSYNC_KO"
-setup_ns a b c || skip_all "cannot create namespaces"
+vsync_load || fail_all "cannot load $VSYNC_KO"
+setup_ns a b c || fail_all "cannot create namespaces"
 
-ip -batch - <<EOF || skip_all "cannot create the veth pairs"
+ip -batch - <<EOF || fail_all "cannot create the veth pairs"
 link add eth0 netns $a type veth peer name eth0 netns $b
 link add eth0 netns $c mtu 1000 type veth peer name peer0 netns $c
 EOF

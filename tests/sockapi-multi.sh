@@ -36,7 +36,7 @@ CLOSER=2		# the node whose g1 closes
 [[ $(id -u) -eq 0 ]] || skip_all "must run as root (in the test VM)"
 require_cmd ip
 require_vsyncadm
-[[ -x $PEER ]] || skip_all "$PEER is missing; run 'make tests'"
+[[ -x $PEER ]] || fail_all "$PEER is missing; run 'make tests'"
 require_media
 require_vsync
 
@@ -47,7 +47,7 @@ else
 fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-sockapi.XXXXXX") ||
-	skip_all "cannot create a scratch directory"
+	fail_all "cannot create a scratch directory"
 if [[ ${VSYNC_SOCKAPI_KEEP-} == 1 ]]; then
 	log_info "scratch directory (kept): $WORK"
 else

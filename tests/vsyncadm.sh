@@ -12,7 +12,7 @@
 source "${BASH_SOURCE[0]%/*}/lib.sh"
 
 require_vsyncadm
-vsync_load || skip_all "cannot load $VSYNC_KO"
+vsync_load || fail_all "cannot load $VSYNC_KO"
 
 # ------------------------------------------------------------------
 run json err "$VSYNCADM" -j info

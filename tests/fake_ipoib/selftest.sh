@@ -169,7 +169,7 @@ if [[ ! -f $FIPOIB_KO || ! -x $IBPKT ||
       $FIPOIB_DIR/ibpkt.c -nt $IBPKT ]]; then
 	log_info "building fake_ipoib.ko and ibpkt"
 	make -s -C "$FIPOIB_DIR" >/dev/null 2>&1 ||
-		skip_all "cannot build $FIPOIB_DIR (make -C tests/fake_ipoib)"
+		fail_all "cannot build $FIPOIB_DIR (make -C tests/fake_ipoib)"
 fi
 
 kmsg_mark >/dev/null
@@ -179,11 +179,11 @@ START_MARK=$KMSG_MARK
 # The devices
 
 if [[ -d $FIPOIB_SYSFS ]]; then
-	rmmod fake_ipoib || skip_all "fake_ipoib is loaded and busy"
+	rmmod fake_ipoib || fail_all "fake_ipoib is loaded and busy"
 fi
-out=$(insmod "$FIPOIB_KO" 2>&1) || skip_all "cannot load $FIPOIB_KO: $out"
+out=$(insmod "$FIPOIB_KO" 2>&1) || fail_all "cannot load $FIPOIB_KO: $out"
 defer fipoib_unload
-setup_ns a b c || skip_all "cannot create namespaces"
+setup_ns a b c || fail_all "cannot create namespaces"
 
 # One device made in the initial namespace and moved, two made in place.
 ip -batch - <<EOF

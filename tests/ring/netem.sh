@@ -41,7 +41,7 @@ kmsg_mark
 seq_array nodes 1 "$N"
 all=$(seq_list 1 "$N")
 
-ring_setup "$N" || skip_all "cannot create the topology"
+ring_setup "$N" || fail_all "cannot create the topology"
 ring_add "${nodes[@]}"
 check_err $? "vsyncadm ring add failed"
 for i in "${nodes[@]}"

@@ -47,7 +47,7 @@ view_times()
 	echo "$out"
 }
 
-ring_setup 4 || skip_all "cannot create the topology"
+ring_setup 4 || fail_all "cannot create the topology"
 ring_add "${nodes[@]}"
 check_err $? "vsyncadm ring add failed"
 for i in "${nodes[@]}"

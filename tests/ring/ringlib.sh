@@ -113,7 +113,7 @@ ring_require()
 	require_vsyncadm
 	require_media
 	RING_WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-ring.XXXXXX") ||
-		skip_all "cannot create a scratch directory"
+		fail_all "cannot create a scratch directory"
 	if [[ ${VSYNC_RING_KEEP-} == 1 ]]; then
 		log_info "scratch directory (kept): $RING_WORK"
 	else
@@ -125,7 +125,7 @@ ring_require()
 		defer cp -a "$RING_WORK" "$VSYNC_RING_SAVE/"
 	fi
 	ring_build_node ||
-		skip_all "$VSYNC_NODE is missing; run 'make -C tests/ring'"
+		fail_all "$VSYNC_NODE is missing; run 'make -C tests/ring'"
 	require_vsync
 }
 

@@ -15,7 +15,7 @@ source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 ring_require
 [[ ${VSYNC_TEST_MEDIA:-eth} == eth ]] || skip_all "bridge ports exist on Ethernet only"
 nodes=(1 2 3 4)
-ring_setup 4 || skip_all "topology"
+ring_setup 4 || fail_all "cannot create the topology"
 RING_TIMERS="token-timeout 3000 token-retransmit 20 join-timeout 20 consensus-timeout 3600" \
 	ring_add 1 2 4
 ring_add 3

@@ -69,7 +69,7 @@ start_traffic()
 
 # ------------------------------------------------------------------
 kmsg_mark
-ring_setup 2 || skip_all "cannot create the topology"
+ring_setup 2 || fail_all "cannot create the topology"
 ring_add 1 2
 check_err $? "vsyncadm ring add failed"
 node_start 1 -B -q
