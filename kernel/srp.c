@@ -541,6 +541,17 @@ drop_quiet:
 /* Sending                                                             */
 /* ------------------------------------------------------------------ */
 
+/* Appends @len bytes of @msg from @off, zero-padded to 4 bytes. */
+static void vsync_put_bits(struct sk_buff *f, const struct sk_buff *msg,
+			   unsigned int off, unsigned int len)
+{
+	unsigned int padded = ALIGN(len, 4);
+	u8 *p = skb_put(f, padded);
+
+	skb_copy_bits(msg, off, p, len);
+	memset(p + len, 0, padded - len);
+}
+
 /* Packs queued messages into one frame; NULL when there is nothing. */
 static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 {
@@ -596,9 +607,8 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		e->flags = htons(eflags);
 		e->name_len = cb->name_len;
 		e->reserved = 0;
-		skb_copy_bits(msg, 0, skb_put_zero(f, nl), cb->name_len);
-		skb_copy_bits(msg, cb->name_len + r->send_off,
-			      skb_put_zero(f, ALIGN(chunk, 4)), chunk);
+		vsync_put_bits(f, msg, 0, cb->name_len);
+		vsync_put_bits(f, msg, cb->name_len + r->send_off, chunk);
 		count++;
 		if (!(eflags & VSYNC_EF_LAST)) {
 			r->send_off += chunk;
