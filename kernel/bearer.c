@@ -140,6 +140,9 @@ static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
 	case VSYNC_FT_MERGE:
 		vsync_memb_rcv_merge(r, skb);
 		break;
+	case VSYNC_FT_WAKE:
+		vsync_srp_rcv_wake(r, skb);
+		break;
 	}
 	spin_unlock(&r->lock);
 	vsync_ring_flush(r);

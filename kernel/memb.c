@@ -293,9 +293,12 @@ void vsync_memb_gather(struct vsync_ring *r, u32 failed)
 		vsync_set_add(r->fail, &r->n_fail, failed);
 
 	vsync_stop_ring_timers(r);
-	if (r->state != VSYNC_STATE_GATHER)
+	if (r->state != VSYNC_STATE_GATHER) {
 		netdev_dbg(r->dev, "vsync: gather from state %d (failed %u)\n",
 			   r->state, failed);
+		r->heard = 0;
+		r->join_ticks = 0;
+	}
 	r->state = VSYNC_STATE_GATHER;
 	vsync_consensus_reset(r);
 	vsync_send_join(r);
@@ -336,15 +339,51 @@ static void vsync_check_consensus(struct vsync_ring *r)
 		vsync_commit_create(r);
 }
 
+/*
+ * Join timeouts after which the members of our ring that sent no join in
+ * this gather are failed. A live member enters gather on the first join
+ * from its ring it hears and answers with its own, so that much silence
+ * means it is gone or cut off; failing it here, not at the consensus
+ * timeout, is what makes failover take little more than the token
+ * timeout. Nodes that spoke but disagree, and nodes of other rings, still
+ * get the consensus timeout.
+ */
+#define VSYNC_SILENT_JOINS	3
+
+/* Return: true if a silent member was failed. */
+static bool vsync_fail_silent(struct vsync_ring *r)
+{
+	bool changed = false;
+	int i;
+
+	for (i = 0; i < r->n_memb; i++) {
+		u32 id = r->memb[i].id;
+
+		if (id == r->node_id || test_bit(i, &r->heard) ||
+		    vsync_set_find(r->proc, r->n_proc, id) < 0 ||
+		    !vsync_set_add(r->fail, &r->n_fail, id))
+			continue;
+		netdev_dbg(r->dev, "vsync: member %u silent in gather: failed\n",
+			   id);
+		changed = true;
+	}
+	return changed;
+}
+
 /**
- * vsync_memb_join_timer() - send our join again; a node that starts alone
- *	decides here
+ * vsync_memb_join_timer() - send our join again; fail silent members; a
+ *	node that starts alone decides here
  * @r: the ring, locked
  */
 void vsync_memb_join_timer(struct vsync_ring *r)
 {
 	if (r->state != VSYNC_STATE_GATHER)
 		return;
+	if (++r->join_ticks == VSYNC_SILENT_JOINS && vsync_fail_silent(r)) {
+		vsync_consensus_reset(r);
+		vsync_ring_timer_start(r, VSYNC_T_CONSENSUS,
+				       r->cfg.consensus_timeout);
+	}
 	vsync_send_join(r);
 	vsync_ring_timer_start(r, VSYNC_T_JOIN, r->cfg.join_timeout);
 	vsync_check_consensus(r);
@@ -452,6 +491,9 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	}
 
 	/* Gather. */
+	i = vsync_memb_index(r->memb, r->n_memb, s);
+	if (i >= 0)
+		__set_bit(i, &r->heard);
 	if (vsync_set_find(r->fail, r->n_fail, s) >= 0)
 		goto drop_quiet;
 	if (vsync_set_find(jfail, nf, r->node_id) >= 0) {
@@ -552,6 +594,10 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	r->safe = 0;
 	r->sent_last = 0;
 	r->backlog_last = 0;
+	r->idle_seq = 0;
+	r->idle_visits = 0;
+	r->wake_ok = false;
+	r->wake_pending = false;
 	r->clean_visits = 0;
 	r->tok_held = false;
 	r->tok_sent = false;

@@ -21,6 +21,8 @@
  * @VSYNC_FT_COMMIT: the commit token, unicast to the next new member
  * @VSYNC_FT_LEAVE: a node leaves its ring on purpose, broadcast
  * @VSYNC_FT_MERGE: a representative announces its ring, broadcast
+ * @VSYNC_FT_WAKE: a member with new messages asks the representative of an
+ *	idle ring to pass the token it holds; unicast, no body
  */
 enum vsync_frame_type {
 	VSYNC_FT_MCAST = 1,
@@ -29,6 +31,7 @@ enum vsync_frame_type {
 	VSYNC_FT_COMMIT,
 	VSYNC_FT_LEAVE,
 	VSYNC_FT_MERGE,
+	VSYNC_FT_WAKE,
 	__VSYNC_FT_MAX,
 };
 
@@ -136,6 +139,7 @@ struct vsync_entry {
 
 /* struct vsync_token.flags */
 #define VSYNC_TF_INSTALL	0x0001	/* install_seq is valid */
+#define VSYNC_TF_IDLE		0x0002	/* the representative may hold it next */
 
 /**
  * struct vsync_token - body of the regular token (56 bytes), then @n_rtr
@@ -146,7 +150,7 @@ struct vsync_entry {
  * @install_seq: in recovery, frames up to here are all there is to recover
  * @aru_id: the member that last lowered @aru, 0 for none
  * @fcc: frames sent during the last rotation, for flow control
- * @backlog: messages waiting at all members, summed over a rotation
+ * @backlog: frames waiting at all members, summed over a rotation
  * @recov_mask: bit i set while member i still has frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: retransmission requests that follow

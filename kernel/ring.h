@@ -161,7 +161,7 @@ struct vsync_reasm {
  * @install_seq: recovery is complete up to here (with VSYNC_TF_INSTALL)
  * @aru_id: who lowered @aru
  * @fcc: frames sent in the last rotation
- * @backlog: messages waiting, summed over a rotation
+ * @backlog: frames waiting, summed over a rotation
  * @recov_mask: members that still have frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: entries in @rtr
@@ -229,11 +229,19 @@ enum vsync_timer {
  * @token_seq: hop counter of the last token accepted
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
+ * @wake_ok: the last token said the ring is idle: a new message here sends
+ *	a WAKE to the representative, once
+ * @wake_pending: the representative: a WAKE came while it did not hold the
+ *	token; do not hold it at the next visit
  * @tok_sent: @tok went out and may need retransmission
  * @prev_aru: the token's aru at the previous visit, for safe delivery
  * @safe: frames up to here are known to be held by every member
  * @sent_last: frames this node sent at its previous visit (flow control)
  * @backlog_last: backlog this node reported at its previous visit
+ * @idle_seq: the representative: the token's seq at its previous visit
+ * @idle_visits: the representative: visits in a row that found the ring
+ *	idle (nothing new, all received); it holds the token from
+ *	VSYNC_IDLE_VISITS on
  * @clean_seq: recovery: token seq at the last clean visit
  * @clean_visits: recovery: consecutive clean visits
  * @low_aru: recovery: lowest aru of the members from our old ring
@@ -243,6 +251,8 @@ enum vsync_timer {
  * @fail: gather: nodes considered failed
  * @n_fail: entries in @fail
  * @consensus: gather: bit i set when @proc[i] agrees with our sets
+ * @heard: gather: bit i set when @memb[i] sent a join in this gather
+ * @join_ticks: gather: join timeouts since gather began
  * @nodes: every node heard from, with its hardware address
  * @n_nodes: entries in @nodes
  * @commit_rotation: round of the commit token we hold or sent last
@@ -305,11 +315,15 @@ struct vsync_ring {
 	u64 token_seq;
 	struct vsync_tok tok;
 	bool tok_held;
+	bool wake_ok;
+	bool wake_pending;
 	bool tok_sent;
 	u64 prev_aru;
 	u64 safe;
 	u32 sent_last;
 	u32 backlog_last;
+	u64 idle_seq;
+	int idle_visits;
 	u64 clean_seq;
 	int clean_visits;
 	u64 low_aru;
@@ -320,6 +334,8 @@ struct vsync_ring {
 	u32 fail[VSYNC_MAX_NODES];
 	int n_fail;
 	unsigned long consensus;
+	unsigned long heard;
+	int join_ticks;
 	struct vsync_node nodes[2 * VSYNC_MAX_NODES];
 	int n_nodes;
 
@@ -402,6 +418,7 @@ void vsync_srp_token_retransmit(struct vsync_ring *r);
 void vsync_srp_hold_expired(struct vsync_ring *r);
 void vsync_srp_start_token(struct vsync_ring *r);
 void vsync_srp_kick(struct vsync_ring *r);
+void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb);
 void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
 		       u64 upto, u64 safe_upto);
 void vsync_srp_deliver_frame(struct vsync_ring *r, struct sk_buff *f);

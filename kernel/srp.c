@@ -762,6 +762,52 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
 }
 
 /*
+ * Idle rotations the representative lets pass before it holds the token:
+ * the one that finds all received, and two more for the safe points.
+ */
+#define VSYNC_IDLE_VISITS	3
+
+/*
+ * Frames this node's queues would fill: what it reports as its backlog in
+ * the token, in the unit the window counts. A message costs its entry
+ * header and its name besides its bytes; names are short, 4 is a guess.
+ */
+static u32 vsync_backlog(const struct vsync_ring *r)
+{
+	unsigned int room = r->mtu - VSYNC_RECOV_OVERHEAD -
+			    sizeof(struct vsync_hdr) - sizeof(struct vsync_mcast);
+	u64 bytes = r->sendq_bytes - r->send_off +
+		    (u64)skb_queue_len(&r->sendq) *
+		    (sizeof(struct vsync_entry) + 4);
+
+	return DIV_ROUND_UP_ULL(bytes, room) + skb_queue_len(&r->recovery_q);
+}
+
+/*
+ * How many frames this visit may send: at most max-messages, at most what
+ * the window leaves after the others' frames of the last rotation, and, when
+ * others wait too, at most our share of the window in proportion to our
+ * backlog (never less than one frame). Without the share the first nodes
+ * after the representative would take the whole window every rotation.
+ */
+static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
+			    u32 backlog)
+{
+	u32 others_sent = t->fcc - min(t->fcc, r->sent_last);
+	u32 total = t->backlog - min(t->backlog, r->backlog_last) + backlog;
+	u32 allowed, share;
+
+	if (others_sent >= r->cfg.window)
+		return 0;
+	allowed = min(r->cfg.max_messages, r->cfg.window - others_sent);
+	if (backlog && total > backlog) {
+		share = div_u64((u64)r->cfg.window * backlog, total);
+		allowed = min(allowed, max(share, 1U));
+	}
+	return allowed;
+}
+
+/*
  * @rotated: the token came from the predecessor (or starts the ring). A
  * node that visits a token it holds again, to send at once, learns nothing
  * about the others: it must neither move its safe point nor take the visit
@@ -775,7 +821,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	u64 aru_in = t->aru, safe, seq;
 	u32 sent = 0, allowed, backlog;
 	struct sk_buff *f, *c;
-	int i, n, me, fc;
+	int i, n, me;
 
 	me = vsync_my_index(r);
 	r->token_seq = t->token_seq;
@@ -789,6 +835,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
 					       r->cfg.token_timeout);
 		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
+		r->wake_ok = me > 0 && (t->flags & VSYNC_TF_IDLE);
 	}
 
 	/* Answer retransmission requests we can. */
@@ -802,8 +849,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	t->n_rtr = n;
 
 	/* Send what flow control allows. */
-	fc = (int)r->cfg.window - (int)(t->fcc - min(t->fcc, r->sent_last));
-	allowed = min_t(u32, r->cfg.max_messages, max(fc, 0));
+	allowed = vsync_fc_allowed(r, t, vsync_backlog(r));
 	while (sent < allowed) {
 		seq = t->seq + 1;
 		if (!vsync_store_window(s, seq) ||
@@ -830,7 +876,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	}
 	t->fcc = t->fcc - min(t->fcc, r->sent_last) + sent;
 	r->sent_last = sent;
-	backlog = skb_queue_len(&r->sendq) + skb_queue_len(&r->recovery_q);
+	backlog = vsync_backlog(r);
 	t->backlog = t->backlog - min(t->backlog, r->backlog_last) + backlog;
 	r->backlog_last = backlog;
 	if (recovery && me >= 0) {
@@ -892,13 +938,35 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 		return;
 	}
 	/*
-	 * Hold only a token that came round with nothing to do. A visit
-	 * made to send at once passes the token on: holding again there
-	 * would keep it from the others for as long as we send.
+	 * Hold only a token that came round with nothing to do, and only
+	 * after VSYNC_IDLE_VISITS such rotations: a frame that just became
+	 * all-received needs two more visits at every node before all have
+	 * delivered it as safe, and holding earlier would make safe
+	 * delivery wait for the hold. A visit made to send at once passes
+	 * the token on: holding again there would keep it from the others
+	 * for as long as we send.
 	 */
-	if (rotated && !sent && me == 0 &&
-	    r->state == VSYNC_STATE_OPERATIONAL &&
-	    skb_queue_empty(&r->sendq) && t->seq == t->aru && !t->n_rtr) {
+	if (rotated && me == 0) {
+		if (!sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
+		    !t->n_rtr && t->seq == r->idle_seq && !r->wake_pending)
+			r->idle_visits = min(r->idle_visits + 1,
+					     VSYNC_IDLE_VISITS);
+		else
+			r->idle_visits = 0;
+		r->idle_seq = t->seq;
+		r->wake_pending = false;
+	} else if (me == 0 && sent) {
+		r->idle_visits = 0;
+	}
+	/* Tell the members when we may hold the token next: see WAKE. */
+	if (me == 0) {
+		if (r->idle_visits >= VSYNC_IDLE_VISITS - 1)
+			r->tok.flags |= VSYNC_TF_IDLE;
+		else
+			r->tok.flags &= ~VSYNC_TF_IDLE;
+	}
+	if (rotated && me == 0 && r->idle_visits >= VSYNC_IDLE_VISITS &&
+	    r->state == VSYNC_STATE_OPERATIONAL) {
 		r->tok_held = true;
 		vsync_ring_timer_start(r, VSYNC_T_HOLD,
 				       max(r->cfg.token_retransmit / 4, 1U));
@@ -985,14 +1053,76 @@ void vsync_srp_start_token(struct vsync_ring *r)
 	vsync_token_visit(r, t, true);
 }
 
+/* Asks the representative, which may hold the token, to pass it on. */
+static void vsync_send_wake(struct vsync_ring *r)
+{
+	unsigned int len = sizeof(struct vsync_hdr);
+	struct sk_buff *f = vsync_frame_alloc(r, len, GFP_ATOMIC);
+
+	if (!f) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		return;	/* the hold ends by itself */
+	}
+	vsync_hdr_fill(r, skb_put(f, len), VSYNC_FT_WAKE, len);
+	vsync_frame_queue(r, f, r->memb[0].hwaddr);
+}
+
 /**
- * vsync_srp_kick() - a local message waits: use a held token at once
+ * vsync_srp_kick() - a local message waits: use a held token at once, or
+ *	wake the representative of an idle ring, which may hold it
  * @r: the ring, locked
  */
 void vsync_srp_kick(struct vsync_ring *r)
 {
-	if (r->tok_held && r->state == VSYNC_STATE_OPERATIONAL)
+	if (r->state != VSYNC_STATE_OPERATIONAL)
+		return;
+	if (r->tok_held) {
 		vsync_token_visit(r, &r->tok, false);
+	} else if (r->wake_ok) {
+		r->wake_ok = false;	/* once per visit of the token */
+		vsync_send_wake(r);
+	}
+}
+
+/**
+ * vsync_srp_rcv_wake() - a member has new messages: pass a held token on
+ * @r: the ring, locked
+ * @skb: the frame; consumed
+ */
+void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb)
+{
+	const struct vsync_hdr *h = (const void *)skb->data;
+	int why;
+
+	why = VSYNC_A_STATS_DROP_MALFORMED;
+	if (skb->len != sizeof(*h))
+		goto drop;
+	if (r->state != VSYNC_STATE_OPERATIONAL)
+		goto drop_quiet;
+	why = VSYNC_A_STATS_DROP_RING;
+	if (ntohl(h->ring_rep) != r->id.rep ||
+	    be64_to_cpu(h->ring_seq) != r->id.seq)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_SENDER;
+	if (vsync_my_index(r) != 0 ||
+	    vsync_memb_index(r->memb, r->n_memb, ntohl(h->src)) < 0)
+		goto drop;
+	kfree_skb(skb);
+	r->idle_visits = 0;
+	if (!r->tok_held || r->n_memb < 2) {
+		/* The token is on its way: do not hold it when it comes. */
+		r->wake_pending = true;
+		return;
+	}
+	vsync_ring_timer_stop(r, VSYNC_T_HOLD);
+	r->tok_held = false;
+	vsync_token_send(r);
+	return;
+
+drop:
+	vsync_count(r, why);
+drop_quiet:
+	kfree_skb(skb);
 }
 
 /**

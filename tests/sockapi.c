@@ -205,8 +205,12 @@ static void nl_close(struct nl *nl)
 	nl->fd = -1;
 }
 
-/* VSYNC_CMD_RING_NEW on IFINDEX with the test timers and NODE_ID. */
-static int ring_new(int ifindex, uint32_t node_id)
+/*
+ * VSYNC_CMD_RING_NEW on IFINDEX with NODE_ID and the test timers, or, if
+ * TOKEN is not 0, token timeout TOKEN and token retransmit RETRANSMIT.
+ */
+static int ring_new_timers(int ifindex, uint32_t node_id, uint32_t token,
+			   uint32_t retransmit)
 {
 	char attrs[256];
 	struct nl nl;
@@ -220,9 +224,9 @@ static int ring_new(int ifindex, uint32_t node_id)
 	if (node_id)
 		alen = nla_add_u32(attrs, alen, VSYNC_A_RING_NODE_ID, node_id);
 	alen = nla_add_u32(attrs, alen, VSYNC_A_RING_TOKEN_TIMEOUT,
-			   RING_TOKEN_TIMEOUT);
+			   token ?: RING_TOKEN_TIMEOUT);
 	alen = nla_add_u32(attrs, alen, VSYNC_A_RING_TOKEN_RETRANSMIT,
-			   RING_TOKEN_RETRANSMIT);
+			   token ? retransmit : RING_TOKEN_RETRANSMIT);
 	alen = nla_add_u32(attrs, alen, VSYNC_A_RING_JOIN_TIMEOUT,
 			   RING_JOIN_TIMEOUT);
 	alen = nla_add_u32(attrs, alen, VSYNC_A_RING_CONSENSUS_TIMEOUT,
@@ -231,6 +235,11 @@ static int ring_new(int ifindex, uint32_t node_id)
 		      0, attrs, alen, NULL, NULL);
 	nl_close(&nl);
 	return ret;
+}
+
+static int ring_new(int ifindex, uint32_t node_id)
+{
+	return ring_new_timers(ifindex, node_id, 0, 0);
 }
 
 static int ring_del(int ifindex)
@@ -626,6 +635,7 @@ struct pair_arg {
 	uint32_t node_id;
 	int ifindex;
 	struct ring_info ri;
+	uint32_t token, retransmit;	/* 0: the test timers */
 };
 
 /* Set network device NAME of the current namespace up or down. */
@@ -685,7 +695,8 @@ static int pair_ring_new(void *p)
 	a->ifindex = if_nametoindex(a->dev);
 	if (!a->ifindex)
 		return -ENODEV;
-	return ring_new(a->ifindex, a->node_id);
+	return ring_new_timers(a->ifindex, a->node_id, a->token,
+			       a->retransmit);
 }
 
 static int pair_ring_get(void *p)
@@ -697,17 +708,23 @@ static int pair_ring_get(void *p)
 
 /*
  * Two namespaces joined by the veth pair p0/p1, each holding a ring on
- * its end (node ids ID and ID + 1), operational with both members.
- * We stay in namespace A. Return: 0, or a negative errno and WHY.
+ * its end (node ids ID and ID + 1), operational with both members; with
+ * setup_pair_timers(), token timeout TOKEN and token retransmit
+ * RETRANSMIT. We stay in namespace A. Return: 0, or a negative errno and
+ * WHY.
  */
 struct pair {
 	int ns[2];
 	int ifindex[2];
 };
 
-static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
+static int setup_pair_timers(struct pair *p, uint32_t id, uint32_t token,
+			     uint32_t retransmit, char *why, size_t wsize)
 {
-	struct pair_arg pa[2] = { { "p0", id, 0, {} }, { "p1", id + 1, 0, {} } };
+	struct pair_arg pa[2] = {
+		{ "p0", id, 0, {}, token, retransmit },
+		{ "p1", id + 1, 0, {}, token, retransmit },
+	};
 	char cmd[512], ns0[64], ns1[64];
 	unsigned int t;
 	int i, ret;
@@ -758,6 +775,11 @@ static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 		}
 		vsync_msleep(50);
 	}
+}
+
+static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
+{
+	return setup_pair_timers(p, id, 0, 0, why, wsize);
 }
 
 static void __attribute__((constructor)) sockapi_global_setup(void)
@@ -1857,22 +1879,29 @@ TEST_F_TIMEOUT(xfer, total_order, 90)
 }
 
 /*
- * Backpressure, on the pair ring: the sender is on the node that is not
- * the representative, so its messages wait for the token to come round.
- * With a small SO_SNDBUF, MSG_DONTWAIT and O_NONBLOCK sends fail with
- * EAGAIN; POLLOUT comes back; blocking sends go through; every message
- * that was accepted is delivered, in order, on both nodes.
+ * Backpressure, on the pair ring. With the smallest SO_SNDBUF, a message
+ * of 1 MiB (accepted whole: only its first 64 KiB wait for room) keeps
+ * the buffer full for the many token visits it takes to send, so the
+ * next MSG_DONTWAIT and O_NONBLOCK sends fail with EAGAIN; POLLOUT comes
+ * back; blocking sends go through; every message that was accepted is
+ * delivered, in order, on both nodes. (Small messages would not do: an
+ * idle ring passes the token to a sender at once, and over veth the
+ * whole round can run inside the sender's own send().)
  */
 TEST_F_TIMEOUT(xfer, backpressure, 120)
 {
-	enum { LEN = 3000, MAX_TRIES = 2000, BLOCKING = 200 };
+	enum { LEN = 1 << 20, MAX_TRIES = 50, BLOCKING = 8 };
 	int a, r, o, sndbuf = 1, eagain = 0, fl, i, k, ret;
+	const size_t bufsize = LEN + 64;
 	struct vsync_member ma;
 	unsigned int sent = 0;
 	struct pollfd pfd;
-	char buf[LEN + 64];
 	struct view v;
+	char *buf;
 	int64_t t0;
+
+	buf = malloc(bufsize);
+	ASSERT_NE(NULL, buf);
 
 	a = xopen_in(P2, self->c.group, 64 << 20);
 	next_view(a, 1, &v);
@@ -1950,9 +1979,10 @@ TEST_F_TIMEOUT(xfer, backpressure, 120)
 		unsigned int j;
 
 		for (j = 0; j < sent; j++)
-			expect_msg(fd, buf, sizeof(buf), ma, LEN, 1, j);
+			expect_msg(fd, buf, bufsize, ma, LEN, 1, j);
 		expect_quiet(fd, "a member");
 	}
+	free(buf);
 }
 
 /*
@@ -3317,6 +3347,74 @@ TEST_F_TIMEOUT(api, safe_needs_every_node, 90)
 }
 
 /*
+ * An idle ring answers at once, from every node and for both kinds of
+ * delivery. On a private ring of two nodes whose representative (p0)
+ * holds the idle token for 800 ms (token retransmit / 4), a member on
+ * each node sends, five times each, one agreed and one safe message, a
+ * quarter second apart, and takes the time to its own delivery. Each must
+ * come within 200 ms: the member on p1 wakes the representative instead
+ * of waiting for the hold to end (WAKE), and a safe message is safe after
+ * a few rotations, which the representative makes before it holds again.
+ * Without either, most of these would wait up to 800 ms.
+ */
+TEST_F_TIMEOUT(api, idle_ring_answers_at_once, 90)
+{
+	enum { TOKEN = 4000, RETRANSMIT = 3200, ROUNDS = 5, LIMIT_MS = 200 };
+	int fd[2], i, k, round, ret, d, seq = 0;
+	int64_t t0, worst[2][2] = { { 0 } };
+	struct vsync_member m[2];
+	char buf[sizeof(struct view)], why[256];
+	struct pair p;
+	struct view v;
+
+	ret = setup_pair_timers(&p, 61, TOKEN, RETRANSMIT, why, sizeof(why));
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	fd[0] = open_sock_in(&self->c, p.ns[0], self->c.group, 0);
+	next_view(fd[0], 1, &v);
+	fd[1] = open_sock_in(&self->c, p.ns[1], self->c.group, 0);
+	next_view(fd[1], 2, &v);
+	next_view(fd[0], 2, &v);
+	for (i = 0; i < 2; i++)
+		m[i] = member_of(fd[i]);
+	vsync_msleep(1000);	/* the ring goes idle */
+
+	for (round = 0; round < ROUNDS; round++) {
+		for (i = 1; i >= 0; i--) {
+			for (k = 0; k < 2; k++) {
+				d = k ? VSYNC_DELIVERY_SAFE :
+					VSYNC_DELIVERY_AGREED;
+				ASSERT_EQ(0, setsockopt(fd[i], SOL_VSYNC,
+							VSYNC_DELIVERY, &d,
+							sizeof(d)));
+				vsync_msleep(250);
+				t0 = now_ms();
+				send_msg(fd[i], buf, 32, i + 1, ++seq);
+				expect_msg(fd[i], buf, sizeof(buf), m[i], 32,
+					   i + 1, seq);
+				t0 = now_ms() - t0;
+				if (t0 > worst[i][k])
+					worst[i][k] = t0;
+				expect_msg(fd[!i], buf, sizeof(buf), m[i], 32,
+					   i + 1, seq);
+			}
+		}
+	}
+	TH_LOG("slowest of %d, agreed/safe: from the representative's node %lld/%lld ms, from the other %lld/%lld ms",
+	       ROUNDS, (long long)worst[0][0], (long long)worst[0][1],
+	       (long long)worst[1][0], (long long)worst[1][1]);
+	for (d = 0; d < 4; d++) {
+		int64_t w = worst[d / 2][d % 2];
+
+		EXPECT_GT(LIMIT_MS, w)
+			TH_LOG("%s delivery of a message from %s took %lld ms; the hold is %d ms; %s",
+			       d % 2 ? "safe" : "agreed",
+			       d / 2 ? "the other node" : "the representative's node",
+			       (long long)w, RETRANSMIT / 4,
+			       ns_ring_str(p.ns[0]));
+	}
+}
+
+/*
  * The other node gets its turn under load. On a private ring of two
  * nodes, a member on the representative's node sends without pause for
  * three seconds; after half a second, a member on the other node sends
@@ -3353,7 +3451,7 @@ TEST_F_TIMEOUT(api, other_node_sends_under_load, 90)
 	ms = member_of(s);
 	ASSERT_EQ(51, mf.vm_node);
 	for (i = 0; i < 2; i++) {
-		struct pair_arg pa = { NULL, 0, p.ifindex[i], {} };
+		struct pair_arg pa = { .ifindex = p.ifindex[i] };
 
 		ASSERT_EQ(0, in_ns(p.ns[i], pair_ring_get, &pa));
 		ri[0][i] = pa.ri;
@@ -3423,7 +3521,7 @@ check_flood:
 	EXPECT_LT(0, flood_after)
 		TH_LOG("the other node could send only once the flood was over");
 	for (i = 0; i < 2; i++) {
-		struct pair_arg pa = { NULL, 0, p.ifindex[i], {} };
+		struct pair_arg pa = { .ifindex = p.ifindex[i] };
 
 		ASSERT_EQ(0, in_ns(p.ns[i], pair_ring_get, &pa));
 		ri[1][i] = pa.ri;
