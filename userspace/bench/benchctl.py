@@ -15,10 +15,12 @@ measurement points through them:
                window after the warm-up; the median over the receiving
                nodes. Closed loop: the senders keep at most --inflight
                bytes sent and not yet delivered back to themselves.
-  latency      {agreed, safe} x {idle, loaded}: n1 sends a small probe,
-               waits for its self-delivery (the raw link: the receivers
-               measure one-way), pauses, again; "loaded": n2..nN send
-               1 KiB messages as fast as the closed loop lets them
+  latency      {agreed, safe} x {idle, loaded}: nN (--probe-node) sends a
+               small probe, waits for its self-delivery (the raw link: the
+               receivers measure one-way), pauses, again; "loaded": the
+               other nodes send 1 KiB messages as fast as the closed loop
+               lets them. nN, not n1: n1 is the representative of both
+               rings, which idle probes from it would favour
   failover     the bridge port of the last node is taken down (a crash as
                the others see it); the time until every survivor has the
                new regular view
@@ -517,30 +519,32 @@ system {
 
     def latency(self, system, n, delivery, load):
         a = self.a
-        roles = {1: "probe"}
+        p = n if a.probe_node == "last" else 1
+        roles = {p: "probe"}
         if load:
-            roles.update({i: "send" for i in range(2, n + 1)})
+            roles.update({i: "send" for i in range(1, n + 1) if i != p})
         reps = []
         for _ in range(a.reps):
             r = self.point(system, n, "lat", roles, a.lat_size,
                            1 if delivery == "safe" else 0, a.lat_dur,
                            a.warm if load else 0, gap_us=a.gap_us)
             if system == "raw":
-                rx = [r[i] for i in range(2, n + 1) if r[i]["lat_n"]]
+                rx = [r[i] for i in range(1, n + 1)
+                      if i != p and r[i]["lat_n"]]
                 if not rx:
                     continue
                 p50 = statistics.median(x["p50_ns"] for x in rx)
                 p99 = statistics.median(x["p99_ns"] for x in rx)
                 cnt = statistics.median(x["lat_n"] for x in rx)
             else:
-                if not r[1]["lat_n"]:
+                if not r[p]["lat_n"]:
                     continue
-                p50, p99, cnt = r[1]["p50_ns"], r[1]["p99_ns"], r[1]["lat_n"]
+                p50, p99, cnt = r[p]["p50_ns"], r[p]["p99_ns"], r[p]["lat_n"]
             load_rate = 0
             if load:
-                load_rate = r[1]["rx_bytes"] / a.load_size / a.lat_dur
+                load_rate = r[p]["rx_bytes"] / a.load_size / a.lat_dur
             reps.append(dict(p50=p50 / 1e6, p99=p99 / 1e6, n=cnt,
-                             load_msgs_s=load_rate, lost=r[1].get("lost", 0),
+                             load_msgs_s=load_rate, lost=r[p].get("lost", 0),
                              views=max(r[i].get("views", 0) for i in r)))
         if not reps:
             log("%-5s N=%-2d latency %s %s: no samples" % (
@@ -835,6 +839,9 @@ def main():
     p.add_argument("--load-size", type=int, default=1024)
     p.add_argument("--gap-us", type=int, default=1000,
                    help="pause between latency probes")
+    p.add_argument("--probe-node", choices=("first", "last"),
+                   default="last",
+                   help="latency probes from n1 (the representative) or nN")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--failover-reps", type=int, default=3)
     p.add_argument("--failover-timeout", type=float, default=20)
@@ -915,8 +922,9 @@ def main():
         if a.corosync_transport == "knet" and a.knet_ping_timeout else "",
         "yes" if a.corosync_rr else "no"))
     print("points: %.1f s window after %.1f s warm-up, median of %d; "
-          "latency probe %d B, load %d B from all other nodes; "
+          "latency probe %d B from n%s, load %d B from all other nodes; "
           "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
+                               "N" if a.probe_node == "last" else "1",
                                a.load_size, info["seconds"]))
     print()
     print(table(b.results, a))
