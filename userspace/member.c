@@ -49,11 +49,16 @@ static void print_ring_members(const struct nlattr **tb)
 	}
 }
 
+static void member_show_one(const struct nlattr **tb, void *arg)
+{
+	(void)arg;
+	if (tb[VSYNC_A_RING_MEMBERS])
+		print_ring_members(tb);
+}
+
 int do_member_show(int argc, char **argv)
 {
-	struct genl_reply reply = { 0 };
 	const char *dev = NULL;
-	size_t i;
 	int rc;
 
 	rc = parse_dev_only(argc, argv, &dev);
@@ -61,20 +66,5 @@ int do_member_show(int argc, char **argv)
 		return show_help();
 	if (rc)
 		return rc;
-
-	rc = ring_fetch(dev, &reply);
-	if (rc)
-		return rc;
-
-	print_open_array(NULL);
-	for (i = 0; i < reply.count; i++) {
-		const struct nlattr *tb[VSYNC_A_RING_MAX + 1];
-
-		if (ring_parse(reply.msgs[i], tb) == 0 &&
-		    tb[VSYNC_A_RING_MEMBERS])
-			print_ring_members(tb);
-	}
-	print_close_array();
-	genl_reply_free(&reply);
-	return RC_OK;
+	return ring_for_each(dev, member_show_one, NULL);
 }

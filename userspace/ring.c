@@ -150,6 +150,33 @@ int ring_fetch(const char *dev, struct genl_reply *reply)
 	return RC_OK;
 }
 
+/*
+ * The ring on DEV, or every ring: fetch them and PRINT each, with ARG,
+ * into one array (the "show" commands).
+ */
+int ring_for_each(const char *dev,
+		  void (*print)(const struct nlattr **tb, void *arg),
+		  void *arg)
+{
+	struct genl_reply reply = { 0 };
+	size_t i;
+	int rc;
+
+	rc = ring_fetch(dev, &reply);
+	if (rc)
+		return rc;
+	print_open_array(NULL);
+	for (i = 0; i < reply.count; i++) {
+		const struct nlattr *tb[VSYNC_A_RING_MAX + 1];
+
+		if (ring_parse(reply.msgs[i], tb) == 0)
+			print(tb, arg);
+	}
+	print_close_array();
+	genl_reply_free(&reply);
+	return RC_OK;
+}
+
 /* ---- printing a ring ---------------------------------------------- */
 
 static const char *state_name(uint32_t state)
@@ -524,11 +551,15 @@ int do_ring_del(int argc, char **argv)
 	return RC_OK;
 }
 
+static void ring_show_one(const struct nlattr **tb, void *arg)
+{
+	(void)arg;
+	ring_print(tb);
+}
+
 int do_ring_show(int argc, char **argv)
 {
-	struct genl_reply reply = { 0 };
 	const char *dev = NULL;
-	size_t i;
 	int rc;
 
 	rc = parse_dev_only(argc, argv, &dev);
@@ -536,19 +567,5 @@ int do_ring_show(int argc, char **argv)
 		return show_help();
 	if (rc)
 		return rc;
-
-	rc = ring_fetch(dev, &reply);
-	if (rc)
-		return rc;
-
-	print_open_array(NULL);
-	for (i = 0; i < reply.count; i++) {
-		const struct nlattr *tb[VSYNC_A_RING_MAX + 1];
-
-		if (ring_parse(reply.msgs[i], tb) == 0)
-			ring_print(tb);
-	}
-	print_close_array();
-	genl_reply_free(&reply);
-	return RC_OK;
+	return ring_for_each(dev, ring_show_one, NULL);
 }

@@ -79,13 +79,28 @@ void stats_print(const struct nlattr *stats, bool all)
 	print_close_object();
 }
 
+static void stats_show_one(const struct nlattr **tb, void *arg)
+{
+	const bool *all = arg;
+
+	print_open_object(NULL);
+	print_text("ring %s\n", ring_name(tb));
+	if (tb[VSYNC_A_RING_IFINDEX])
+		print_u32(PRINT_JSON, "ifindex", NULL,
+			  mnl_attr_get_u32(tb[VSYNC_A_RING_IFINDEX]));
+	if (tb[VSYNC_A_RING_IFNAME])
+		print_string(PRINT_JSON, "ifname", NULL,
+			     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
+	if (tb[VSYNC_A_RING_STATS])
+		stats_print(tb[VSYNC_A_RING_STATS], *all);
+	print_close_object();
+}
+
 int do_stats(int argc, char **argv)
 {
 	static const char *const keywords[] = { "dev", "help" };
-	struct genl_reply reply = { 0 };
 	const char *dev = NULL;
 	bool all = false;
-	size_t i;
 	int k, rc;
 
 	while (argc > 0) {
@@ -111,29 +126,5 @@ int do_stats(int argc, char **argv)
 		argc -= 2, argv += 2;
 	}
 
-	rc = ring_fetch(dev, &reply);
-	if (rc)
-		return rc;
-
-	print_open_array(NULL);
-	for (i = 0; i < reply.count; i++) {
-		const struct nlattr *tb[VSYNC_A_RING_MAX + 1];
-
-		if (ring_parse(reply.msgs[i], tb))
-			continue;
-		print_open_object(NULL);
-		print_text("ring %s\n", ring_name(tb));
-		if (tb[VSYNC_A_RING_IFINDEX])
-			print_u32(PRINT_JSON, "ifindex", NULL,
-				  mnl_attr_get_u32(tb[VSYNC_A_RING_IFINDEX]));
-		if (tb[VSYNC_A_RING_IFNAME])
-			print_string(PRINT_JSON, "ifname", NULL,
-				     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
-		if (tb[VSYNC_A_RING_STATS])
-			stats_print(tb[VSYNC_A_RING_STATS], all);
-		print_close_object();
-	}
-	print_close_array();
-	genl_reply_free(&reply);
-	return RC_OK;
+	return ring_for_each(dev, stats_show_one, &all);
 }

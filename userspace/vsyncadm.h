@@ -93,6 +93,9 @@ int genl_failed(struct genl_sock *gs);
 int ring_parse(const struct nlmsghdr *nlh, const struct nlattr **tb);
 /* Get one ring (@dev) or all rings; returns an exit status. */
 int ring_fetch(const char *dev, struct genl_reply *reply);
+int ring_for_each(const char *dev,
+		  void (*print)(const struct nlattr **tb, void *arg),
+		  void *arg);
 /* The whole ring: text lines, or a JSON object. */
 void ring_print(const struct nlattr **tb);
 /* The same without the JSON object around it. */
