@@ -596,6 +596,8 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	r->backlog_last = 0;
 	r->idle_seq = 0;
 	r->idle_visits = 0;
+	r->last_safe_seq = 0;
+	r->safe_done_seq = 0;
 	r->wake_ok = false;
 	r->wake_pending = false;
 	r->clean_visits = 0;

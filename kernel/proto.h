@@ -139,7 +139,6 @@ struct vsync_entry {
 
 /* struct vsync_token.flags */
 #define VSYNC_TF_INSTALL	0x0001	/* install_seq is valid */
-#define VSYNC_TF_IDLE		0x0002	/* the representative may hold it next */
 
 /**
  * struct vsync_token - body of the regular token (56 bytes), then @n_rtr

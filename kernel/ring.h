@@ -229,8 +229,8 @@ enum vsync_timer {
  * @token_seq: hop counter of the last token accepted
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
- * @wake_ok: the last token said the ring is idle: a new message here sends
- *	a WAKE to the representative, once
+ * @wake_ok: nothing was queued anywhere at our last visit: a new message
+ *	here sends a WAKE to the representative, once
  * @wake_pending: the representative: a WAKE came while it did not hold the
  *	token; do not hold it at the next visit
  * @tok_sent: @tok went out and may need retransmission
@@ -240,8 +240,10 @@ enum vsync_timer {
  * @backlog_last: backlog this node reported at its previous visit
  * @idle_seq: the representative: the token's seq at its previous visit
  * @idle_visits: the representative: visits in a row that found the ring
- *	idle (nothing new, all received); it holds the token from
- *	VSYNC_IDLE_VISITS on
+ *	idle (nothing new, all received), up to VSYNC_IDLE_VISITS
+ * @last_safe_seq: the highest frame seen that holds a safe message
+ * @safe_done_seq: the representative: frames up to here are delivered as
+ *	safe everywhere (VSYNC_IDLE_VISITS idle rotations went by)
  * @clean_seq: recovery: token seq at the last clean visit
  * @clean_visits: recovery: consecutive clean visits
  * @low_aru: recovery: lowest aru of the members from our old ring
@@ -324,6 +326,8 @@ struct vsync_ring {
 	u32 backlog_last;
 	u64 idle_seq;
 	int idle_visits;
+	u64 last_safe_seq;
+	u64 safe_done_seq;
 	u64 clean_seq;
 	int clean_visits;
 	u64 low_aru;

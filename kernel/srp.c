@@ -515,6 +515,8 @@ void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb)
 	ret = vsync_store_put(s, seq, skb);
 	if (ret)
 		goto drop;
+	if (m->flags & htons(VSYNC_MF_SAFE))
+		r->last_safe_seq = max(r->last_safe_seq, seq);
 
 	/* A new frame after our token visit: the token travelled on. */
 	if (r->tok_sent && seq > r->tok.seq) {
@@ -762,8 +764,10 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
 }
 
 /*
- * Idle rotations the representative lets pass before it holds the token:
- * the one that finds all received, and two more for the safe points.
+ * Idle rotations the representative lets pass before it holds the token
+ * while a frame with a safe message may be undelivered somewhere: the one
+ * that finds all received, and two more for the safe points. Otherwise
+ * it holds at the first idle rotation.
  */
 #define VSYNC_IDLE_VISITS	3
 
@@ -820,6 +824,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	bool recovery = r->state == VSYNC_STATE_RECOVERY;
 	u64 aru_in = t->aru, safe, seq;
 	u32 sent = 0, allowed, backlog;
+	bool idle, hold = false;
 	struct sk_buff *f, *c;
 	int i, n, me;
 
@@ -835,7 +840,6 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
 					       r->cfg.token_timeout);
 		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
-		r->wake_ok = me > 0 && (t->flags & VSYNC_TF_IDLE);
 	}
 
 	/* Answer retransmission requests we can. */
@@ -865,6 +869,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 			break;
 		t->seq = seq;
 		sent++;
+		if (vsync_mcast_of(f)->flags & htons(VSYNC_MF_SAFE))
+			r->last_safe_seq = seq;
 		/* The copy on the wire shares the data; its L2 header goes in
 		 * the headroom, which the stored frame never reads.
 		 */
@@ -938,35 +944,41 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 		return;
 	}
 	/*
-	 * Hold only a token that came round with nothing to do, and only
-	 * after VSYNC_IDLE_VISITS such rotations: a frame that just became
-	 * all-received needs two more visits at every node before all have
-	 * delivered it as safe, and holding earlier would make safe
-	 * delivery wait for the hold. A visit made to send at once passes
-	 * the token on: holding again there would keep it from the others
-	 * for as long as we send.
+	 * Hold only a token that came round with nothing to do (a visit
+	 * made to send at once passes the token on: holding again there
+	 * would keep it from the others for as long as we send), and not
+	 * when a member asked for it (WAKE). While a safe message may be
+	 * undelivered somewhere, hold only from the VSYNC_IDLE_VISITS-th
+	 * such rotation in a row: holding earlier would make safe delivery
+	 * wait for the hold.
 	 */
+	idle = !sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
+	       !t->n_rtr;
+	/*
+	 * A member that passes the token with nothing queued anywhere (as
+	 * far as the token's backlog knows) wakes the representative when a
+	 * message comes before the token does: it may be holding it.
+	 */
+	if (rotated)
+		r->wake_ok = me > 0 && skb_queue_empty(&r->sendq) &&
+			     !t->backlog;
 	if (rotated && me == 0) {
-		if (!sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
-		    !t->n_rtr && t->seq == r->idle_seq && !r->wake_pending)
+		bool woken = r->wake_pending;
+
+		r->wake_pending = false;
+		if (idle && !woken && t->seq == r->idle_seq)
 			r->idle_visits = min(r->idle_visits + 1,
 					     VSYNC_IDLE_VISITS);
 		else
 			r->idle_visits = 0;
 		r->idle_seq = t->seq;
-		r->wake_pending = false;
-	} else if (me == 0 && sent) {
-		r->idle_visits = 0;
+		if (r->idle_visits == VSYNC_IDLE_VISITS)
+			r->safe_done_seq = t->seq;
+		hold = idle && !woken && r->state == VSYNC_STATE_OPERATIONAL &&
+		       (r->last_safe_seq <= r->safe_done_seq ||
+			r->idle_visits == VSYNC_IDLE_VISITS);
 	}
-	/* Tell the members when we may hold the token next: see WAKE. */
-	if (me == 0) {
-		if (r->idle_visits >= VSYNC_IDLE_VISITS - 1)
-			r->tok.flags |= VSYNC_TF_IDLE;
-		else
-			r->tok.flags &= ~VSYNC_TF_IDLE;
-	}
-	if (rotated && me == 0 && r->idle_visits >= VSYNC_IDLE_VISITS &&
-	    r->state == VSYNC_STATE_OPERATIONAL) {
+	if (hold) {
 		r->tok_held = true;
 		vsync_ring_timer_start(r, VSYNC_T_HOLD,
 				       max(r->cfg.token_retransmit / 4, 1U));
