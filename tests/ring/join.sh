@@ -32,29 +32,8 @@ kmsg_mark
 old=(1 2 3)
 nodes=(1 2 3 4)
 
-view_times()
-{
-	local t0=$1 i out=
-
-	shift
-	for i in "$@"
-	do
-		out+="${out:+, }n$i $(($(node_view_time "$i") - t0)) ms"
-	done
-	echo "$out"
-}
-
 ring_setup 4 || fail_all "cannot create the topology"
-ring_add "${old[@]}"
-check_err $? "vsyncadm ring add failed"
-for i in "${old[@]}"
-do
-	node_start "$i" -n inf -r "$RATE" -s 64,500,1500,3000,16 -v 3 -Y -E
-done
-nodes_ready 30000 "${old[@]}"
-check_err $? "no ring of 3"
-wait_views 5000 1,2,3 "${old[@]}"
-check_err $? "the nodes disagree on the view"
+ring_traffic "${old[@]}"
 log_test "3 nodes form one ring"
 if [[ $RET -ne 0 ]]; then
 	ring_stats "${old[@]}"

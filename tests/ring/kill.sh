@@ -51,7 +51,6 @@ seq_array nodes 1 "$N"
 seq_array survivors 1 $((N - 1))
 victim=$N
 surv_list=$(seq_list 1 $((N - 1)))
-all=$(seq_list 1 "$N")
 base_work=$RING_WORK
 
 # view_lines I: print the T and R lines of node I's log on one line.
@@ -71,17 +70,7 @@ run_variant()
 	log_info "--- variant $variant"
 
 	ring_setup "$N" || { check_err 1 "cannot create the topology"; return; }
-	ring_add "${nodes[@]}"
-	check_err $? "vsyncadm ring add failed"
-	for i in "${nodes[@]}"
-	do
-		node_start "$i" -n inf -r "$RATE" -s 64,500,1500,3000,16 \
-			-v "$N" -Y -E
-	done
-	nodes_ready 30000 "${nodes[@]}"
-	check_err $? "no ring of $N"
-	wait_views 5000 "$all" "${nodes[@]}"
-	check_err $? "the nodes disagree on the view"
+	ring_traffic "${nodes[@]}"
 	if [[ $RET -ne 0 ]]; then
 		log_test "$variant: survivors install a new view"
 		ring_teardown

@@ -34,30 +34,8 @@ kmsg_mark
 
 nodes=(1 2 3 4)
 
-# view_times T0 I...: "nI +MS" for each node's current view.
-view_times()
-{
-	local t0=$1 i out=
-
-	shift
-	for i in "$@"
-	do
-		out+="${out:+, }n$i $(($(node_view_time "$i") - t0)) ms"
-	done
-	echo "$out"
-}
-
 ring_setup 4 || fail_all "cannot create the topology"
-ring_add "${nodes[@]}"
-check_err $? "vsyncadm ring add failed"
-for i in "${nodes[@]}"
-do
-	node_start "$i" -n inf -r "$RATE" -s 64,500,1500,3000,16 -v 4 -Y -E
-done
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "no ring of 4"
-wait_views 5000 1,2,3,4 "${nodes[@]}"
-check_err $? "the nodes disagree on the view"
+ring_traffic "${nodes[@]}"
 log_test "4 nodes form one ring"
 if [[ $RET -ne 0 ]]; then
 	ring_stats "${nodes[@]}"

@@ -512,6 +512,42 @@ node_view_time()
 	printf '%s\n' "${line##* t=}"
 }
 
+# view_times T0 I...: "nI MS ms, ..." from T0 to each node's current view.
+view_times()
+{
+	local t0=$1 i out=
+
+	shift
+	for i in "$@"
+	do
+		out+="${out:+, }n$i $(($(node_view_time "$i") - t0)) ms"
+	done
+	echo "$out"
+}
+
+# ring_traffic I...: the start of the traffic tests. A ring on each nI
+# (ring_add) and in each a vsync-node that sends ${RATE:-100} messages/s of
+# mixed sizes once told to (nodes_go), after a view of all of them; then
+# that view everywhere. Failures go to RET (check_err), which it returns.
+ring_traffic()
+{
+	local list i
+
+	list=$(IFS=,; echo "$*")
+	ring_add "$@"
+	check_err $? "vsyncadm ring add failed"
+	for i in "$@"
+	do
+		node_start "$i" -n inf -r "${RATE:-100}" \
+			-s 64,500,1500,3000,16 -v "$#" -Y -E
+	done
+	nodes_ready 30000 "$@"
+	check_err $? "no ring of $#"
+	wait_views 5000 "$list" "$@"
+	check_err $? "the nodes disagree on the view"
+	return "$RET"
+}
+
 # views_are MEMBERS I...: every node I has a regular view with MEMBERS
 # (comma-separated), all with the same ring id.
 views_are()
