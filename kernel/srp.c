@@ -801,8 +801,16 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 	u32 total = t->backlog - min(t->backlog, r->backlog_last) + backlog;
 	u32 allowed, share;
 
-	if (others_sent >= r->cfg.window)
-		return 0;
+	if (others_sent >= r->cfg.window) {
+		/*
+		 * The others filled the window. A node that sent nothing at
+		 * its last visit sends one frame anyway: otherwise the nodes
+		 * before it, which filled the window last rotation and may
+		 * again, could keep it out for good. The window is exceeded
+		 * by at most one frame per member.
+		 */
+		return backlog && !r->sent_last ? 1 : 0;
+	}
 	allowed = min(r->cfg.max_messages, r->cfg.window - others_sent);
 	if (backlog && total > backlog) {
 		share = div_u64((u64)r->cfg.window * backlog, total);
