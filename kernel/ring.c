@@ -362,12 +362,6 @@ void vsync_ring_notify_view(struct vsync_ring *r)
 /* Creation and deletion                                               */
 /* ------------------------------------------------------------------ */
 
-/* The ring sends to a multicast group of its own, which it joins. */
-static bool vsync_ring_mcast(const struct vsync_ring *r)
-{
-	return memcmp(r->mcast, r->dev->broadcast, r->media->hwaddr_len);
-}
-
 static void vsync_ring_del(struct vsync_ring *r)
 {
 	int i;
@@ -384,7 +378,7 @@ static void vsync_ring_del(struct vsync_ring *r)
 	for (i = 0; i < VSYNC_T_NUM; i++)
 		hrtimer_cancel(&r->timer[i]);
 	vsync_bearer_disable(r);
-	if (vsync_ring_mcast(r))
+	if (r->mc_joined)
 		dev_mc_del(r->dev, r->mcast);
 
 	list_del_rcu(&r->list);
@@ -601,12 +595,18 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	r->id.rep = r->node_id;
 	r->id.seq = r->max_ring_seq;
 
-	if (vsync_ring_mcast(r)) {
+	/*
+	 * A multicast group of the ring's own is joined, and left with the
+	 * ring; the device's broadcast address needs no joining. Remember
+	 * which it was: the broadcast address may change in between.
+	 */
+	if (memcmp(r->mcast, dev->broadcast, media->hwaddr_len)) {
 		ret = dev_mc_add(dev, r->mcast);
 		if (ret) {
 			NL_SET_ERR_MSG(extack, "cannot join the multicast address");
 			goto err_dev;
 		}
+		r->mc_joined = true;
 	}
 	ret = vsync_bearer_enable(r);
 	if (ret)
@@ -626,7 +626,7 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 
 err_mc:
-	if (vsync_ring_mcast(r))
+	if (r->mc_joined)
 		dev_mc_del(dev, r->mcast);
 err_dev:
 	netdev_put(dev, &r->dev_tracker);

@@ -217,6 +217,7 @@ enum vsync_timer {
  * @node_id: this node's id
  * @hwaddr: this node's hardware address
  * @mcast: destination of broadcasts
+ * @mc_joined: @mcast is a group of the ring's own, joined on @dev
  * @mtu: largest frame payload
  * @lock: protects everything below, see the top of this file
  * @state: enum vsync_ring_state
@@ -303,6 +304,7 @@ struct vsync_ring {
 	u32 node_id;
 	u8 hwaddr[VSYNC_HWADDR_MAX];
 	u8 mcast[VSYNC_HWADDR_MAX];
+	bool mc_joined;
 	unsigned int mtu;
 
 	spinlock_t lock;	/* see the top of this file */
