@@ -19,10 +19,11 @@
  * every node sends a SYNC first and withholds everything else until it has
  * delivered the SYNC of every member; the union gives the regular views.
  *
- * Locking: everything here runs under the ring lock (see ring.h).
- * Allocation is GFP_ATOMIC; a failure would leave this node's membership
- * different from the others', so it forces a new ring, whose sync rebuilds
- * the groups.
+ * Locking: everything here runs under the ring lock (see ring.h), except
+ * the netlink dump at the end, which takes RTNL (for the ring list) and
+ * then each ring's lock, in that order. Allocation is GFP_ATOMIC; a
+ * failure would leave this node's membership different from the others',
+ * so it forces a new ring, whose sync rebuilds the groups.
  */
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>

@@ -278,7 +278,8 @@ enum vsync_timer {
  * @groups_before: during a sync: the groups as they were before it
  * @syncing: after a merge, until every member's SYNC is delivered
  * @group_resync: group state may differ from the others' (out of memory)
- * @group_gen: bumped on every membership change, for consistent dumps
+ * @group_gen: bumped on every membership change, for consistent dumps;
+ *	written under the lock, read without it (READ_ONCE) by the dump
  * @sync_pending: members whose SYNC is still to come
  * @n_sync_pending: entries in @sync_pending
  * @pos: the ring id and sequence number of the frame being delivered, or
