@@ -517,7 +517,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 		r->consensus |= BIT(i);
 	}
 	vsync_check_consensus(r);
-	kfree_skb(skb);
+	consume_skb(skb);
 	return;
 
 drop:
@@ -743,7 +743,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 	default:
 		goto drop_quiet;
 	}
-	kfree_skb(skb);
+	consume_skb(skb);
 	return;
 
 drop:
@@ -888,7 +888,7 @@ void vsync_memb_rcv_leave(struct vsync_ring *r, struct sk_buff *skb)
 	u32 s = ntohl(((const struct vsync_hdr *)skb->data)->src);
 	bool ours;
 
-	kfree_skb(skb);
+	consume_skb(skb);
 	/*
 	 * Only a node of the ring we have, or are forming, matters; the
 	 * second copy of a leave must not undo the ring formed without it.
@@ -936,7 +936,7 @@ void vsync_memb_rcv_merge(struct vsync_ring *r, struct sk_buff *skb)
 	foreign = vsync_memb_index(r->memb, r->n_memb, s) < 0 &&
 		  (ntohl(h->ring_rep) != r->id.rep ||
 		   be64_to_cpu(h->ring_seq) != r->id.seq);
-	kfree_skb(skb);
+	consume_skb(skb);
 	if (r->state == VSYNC_STATE_OPERATIONAL && foreign)
 		vsync_memb_gather(r, 0);
 }

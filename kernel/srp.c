@@ -1050,7 +1050,7 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	rtr = (const void *)(wt + 1);
 	for (i = 0; i < n_rtr; i++)
 		t->rtr[i] = be64_to_cpu(rtr[i]);
-	kfree_skb(skb);
+	consume_skb(skb);
 	vsync_token_visit(r, t, true);
 	return;
 
@@ -1127,7 +1127,7 @@ void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb)
 	if (vsync_my_index(r) != 0 ||
 	    vsync_memb_index(r->memb, r->n_memb, ntohl(h->src)) < 0)
 		goto drop;
-	kfree_skb(skb);
+	consume_skb(skb);
 	r->idle_visits = 0;
 	if (!r->tok_held || r->n_memb < 2) {
 		/* The token is on its way: do not hold it when it comes. */
