@@ -23,13 +23,7 @@ static void print_ring_members(const struct nlattr **tb)
 		if (member_parse(m, mtb))
 			continue;
 		print_open_object(NULL);
-		print_text("ring %s", ring_name(tb));
-		if (tb[VSYNC_A_RING_IFINDEX])
-			print_u32(PRINT_JSON, "ifindex", NULL,
-				  mnl_attr_get_u32(tb[VSYNC_A_RING_IFINDEX]));
-		if (tb[VSYNC_A_RING_IFNAME])
-			print_string(PRINT_JSON, "ifname", NULL,
-				     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
+		ring_print_ident(tb);
 		if (mtb[VSYNC_A_MEMBER_NODE_ID])
 			print_u32(PRINT_ANY, "node_id", " node %u",
 				  mnl_attr_get_u32(mtb[VSYNC_A_MEMBER_NODE_ID]));

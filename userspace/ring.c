@@ -232,14 +232,20 @@ static unsigned int count_members(const struct nlattr *members)
 	return n;
 }
 
-/* "ring eth0 node 3 state operational id 1:12 members 3 ethertype ..." */
-static void print_head(const struct nlattr **tb)
+/* "ring eth0" as text; ifindex and ifname in JSON. */
+void ring_print_ident(const struct nlattr **tb)
 {
 	print_text("ring %s", ring_name(tb));
 	print_attr_u32(tb, VSYNC_A_RING_IFINDEX, PRINT_JSON, "ifindex", NULL);
 	if (tb[VSYNC_A_RING_IFNAME])
 		print_string(PRINT_JSON, "ifname", NULL,
 			     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
+}
+
+/* "ring eth0 node 3 state operational id 1:12 members 3 ethertype ..." */
+static void print_head(const struct nlattr **tb)
+{
+	ring_print_ident(tb);
 	print_attr_u32(tb, VSYNC_A_RING_NODE_ID, PRINT_ANY, "node_id",
 		       " node %u");
 	if (tb[VSYNC_A_RING_STATE])

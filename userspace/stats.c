@@ -84,13 +84,8 @@ static void stats_show_one(const struct nlattr **tb, void *arg)
 	const bool *all = arg;
 
 	print_open_object(NULL);
-	print_text("ring %s\n", ring_name(tb));
-	if (tb[VSYNC_A_RING_IFINDEX])
-		print_u32(PRINT_JSON, "ifindex", NULL,
-			  mnl_attr_get_u32(tb[VSYNC_A_RING_IFINDEX]));
-	if (tb[VSYNC_A_RING_IFNAME])
-		print_string(PRINT_JSON, "ifname", NULL,
-			     mnl_attr_get_str(tb[VSYNC_A_RING_IFNAME]));
+	ring_print_ident(tb);
+	print_text("\n");
 	if (tb[VSYNC_A_RING_STATS])
 		stats_print(tb[VSYNC_A_RING_STATS], *all);
 	print_close_object();

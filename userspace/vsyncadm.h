@@ -101,6 +101,7 @@ void ring_print(const struct nlattr **tb);
 /* The same without the JSON object around it. */
 void ring_print_fields(const struct nlattr **tb);
 const char *ring_name(const struct nlattr **tb);
+void ring_print_ident(const struct nlattr **tb);
 const char *ring_attr_name(int type);
 /* One VSYNC_A_MEMBER nest; -1 if it is something else. */
 int member_parse(const struct nlattr *member, const struct nlattr **mtb);
