@@ -13,6 +13,7 @@
  * softirq context, and queues with the receive queue's own lock. A bound
  * socket holds a reference on its ring, so vs->ring stays valid until
  * release even after the ring is deleted (ring->dead then tells).
+ * vs->err is set once, under the ring lock, and read without it.
  */
 #include <linux/module.h>
 #include <linux/net.h>
