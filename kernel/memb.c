@@ -379,7 +379,9 @@ void vsync_memb_join_timer(struct vsync_ring *r)
 {
 	if (r->state != VSYNC_STATE_GATHER)
 		return;
-	if (++r->join_ticks == VSYNC_SILENT_JOINS && vsync_fail_silent(r)) {
+	/* Counted up to the threshold only: a gather may last for days. */
+	if (r->join_ticks < VSYNC_SILENT_JOINS &&
+	    ++r->join_ticks == VSYNC_SILENT_JOINS && vsync_fail_silent(r)) {
 		vsync_consensus_reset(r);
 		vsync_ring_timer_start(r, VSYNC_T_CONSENSUS,
 				       r->cfg.consensus_timeout);
