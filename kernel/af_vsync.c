@@ -517,7 +517,8 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	bool safe;
 	int err;
 
-	if (msg->msg_flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR))
+	if (msg->msg_flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR |
+			       MSG_MORE | MSG_BATCH))
 		return -EOPNOTSUPP;
 	if (len > VSYNC_MSG_MAX)
 		return -EMSGSIZE;
@@ -552,7 +553,11 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	}
 	__skb_queue_tail(&r->sendq, skb);
 	r->sendq_bytes += skb->len;
-	vsync_srp_kick(r);
+	/* sendmmsg() sets MSG_BATCH on all but its last message. */
+	if (msg->msg_flags & (MSG_MORE | MSG_BATCH))
+		vsync_srp_kick_later(r);
+	else
+		vsync_srp_kick(r);
 	spin_unlock_bh(&r->lock);
 	vsync_ring_flush(r);
 	return len;

@@ -425,6 +425,7 @@ void vsync_srp_token_retransmit(struct vsync_ring *r);
 void vsync_srp_hold_expired(struct vsync_ring *r);
 void vsync_srp_start_token(struct vsync_ring *r);
 void vsync_srp_kick(struct vsync_ring *r);
+void vsync_srp_kick_later(struct vsync_ring *r);
 void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb);
 void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
 		       u64 upto, u64 safe_upto);

@@ -1105,6 +1105,26 @@ void vsync_srp_kick(struct vsync_ring *r)
 }
 
 /**
+ * vsync_srp_kick_later() - a local message waits and more follow it
+ *	(MSG_MORE): ask for the token only once a visit's worth is queued
+ * @r: the ring, locked
+ *
+ * Until then the message goes with the next visit of a token that comes
+ * anyway: one rotating now, or one the representative holds, at the end of
+ * its hold. A ring of one holds its token for good, so it visits soon.
+ */
+void vsync_srp_kick_later(struct vsync_ring *r)
+{
+	if (vsync_backlog(r) >= r->cfg.max_messages) {
+		vsync_srp_kick(r);
+		return;
+	}
+	if (r->state == VSYNC_STATE_OPERATIONAL && r->tok_held &&
+	    r->n_memb < 2 && !hrtimer_is_queued(&r->timer[VSYNC_T_HOLD]))
+		vsync_ring_timer_start(r, VSYNC_T_HOLD, 0);
+}
+
+/**
  * vsync_srp_rcv_wake() - a member has new messages: pass a held token on
  * @r: the ring, locked
  * @skb: the frame; consumed

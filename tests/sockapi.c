@@ -2594,11 +2594,11 @@ TEST_F(api, groups_isolated)
 	expect_quiet(b, "group 2");
 }
 
-/* send() flags: only MSG_DONTWAIT, MSG_NOSIGNAL and MSG_EOR. */
+/* send() flags: only MSG_DONTWAIT, MSG_NOSIGNAL, MSG_EOR and MSG_MORE. */
 TEST_F(api, send_flags)
 {
 	static const int bad[] = {
-		MSG_OOB, MSG_MORE, MSG_CONFIRM, MSG_PEEK, MSG_DONTROUTE,
+		MSG_OOB, MSG_CONFIRM, MSG_PEEK, MSG_DONTROUTE,
 		MSG_TRUNC, MSG_WAITALL, MSG_ZEROCOPY, MSG_FASTOPEN,
 	};
 	struct vsync_member ma;
@@ -2642,6 +2642,60 @@ TEST_F(api, send_flags)
 	}
 	expect_msg(a, buf, sizeof(buf), ma, 24, 1, 5);
 	expect_msg(a, buf, sizeof(buf), ma, 25, 1, 6);
+
+	/* A ring of one does not wait for more after MSG_MORE. */
+	__send_msg(_metadata, a, buf, 26, 1, 7, MSG_MORE | MSG_DONTWAIT);
+	expect_msg(a, buf, sizeof(buf), ma, 26, 1, 7);
+	expect_quiet(a, "the sender");
+}
+
+/*
+ * sendmmsg() sets MSG_BATCH on every message but the last: all are sent,
+ * in order, each with its own control message.
+ */
+TEST_F(api, sendmmsg)
+{
+	enum { COUNT = 6 };
+	union {
+		char b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} c;
+	struct mmsghdr mm[COUNT];
+	struct iovec iov[COUNT];
+	char buf[COUNT][64], rbuf[256];
+	struct vsync_member ma;
+	struct cmsghdr *cm;
+	struct view v;
+	int a, i;
+
+	a = open_sock(&self->c, 0, self->c.group, 0);
+	next_view(a, 1, &v);
+	ma = member_of(a);
+
+	memset(mm, 0, sizeof(mm));
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < COUNT; i++) {
+		fill_msg(buf[i], 20 + i, 1, i + 1);
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = 20 + i;
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* The third asks for safe delivery. */
+	mm[2].msg_hdr.msg_control = c.b;
+	mm[2].msg_hdr.msg_controllen = sizeof(c.b);
+	cm = CMSG_FIRSTHDR(&mm[2].msg_hdr);
+	cm->cmsg_level = SOL_VSYNC;
+	cm->cmsg_type = VSYNC_CMSG_DELIVERY;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+	*(uint32_t *)CMSG_DATA(cm) = VSYNC_DELIVERY_SAFE;
+
+	ASSERT_EQ(COUNT, sendmmsg(a, mm, COUNT, 0))
+		TH_LOG("sendmmsg: %s", strerror(errno));
+	for (i = 0; i < COUNT; i++) {
+		EXPECT_EQ(20 + i, (int)mm[i].msg_len);
+		expect_msg(a, rbuf, sizeof(rbuf), ma, 20 + i, 1, i + 1);
+	}
 	expect_quiet(a, "the sender");
 }
 
@@ -3412,6 +3466,93 @@ TEST_F_TIMEOUT(api, idle_ring_answers_at_once, 90)
 			       (long long)w, RETRANSMIT / 4,
 			       ns_ring_str(p.ns[0]));
 	}
+}
+
+/*
+ * MSG_MORE: more messages follow, so the node does not ask for the token
+ * (no WAKE, no visit of a token it holds) until a send without the flag;
+ * at the latest the messages go with the next token that comes anyway.
+ * On a pair whose representative holds an idle token for 800 ms, from
+ * each node: a MSG_MORE message is not delivered within QUIET_MS (three
+ * tries, since the hold may end just then); a send without the flag brings
+ * it and itself at once, in order. Then a MSG_MORE message with nothing
+ * after it: delivered when the hold ends, within HOLD_MS and a margin.
+ */
+TEST_F_TIMEOUT(api, send_more_waits_for_the_token, 90)
+{
+	enum {
+		TOKEN = 4000, RETRANSMIT = 3200, HOLD_MS = RETRANSMIT / 4,
+		QUIET_MORE_MS = 60, LIMIT_MS = 200, TRIES = 3,
+	};
+	int fd[2], i, try, ret, seq = 0;
+	char buf[sizeof(struct view)], why[256];
+	struct vsync_member m[2];
+	struct item it;
+	struct pair p;
+	struct view v;
+	int64_t t0;
+
+	ret = setup_pair_timers(&p, 71, TOKEN, RETRANSMIT, why, sizeof(why));
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	fd[0] = open_sock_in(&self->c, p.ns[0], self->c.group, 0);
+	next_view(fd[0], 1, &v);
+	fd[1] = open_sock_in(&self->c, p.ns[1], self->c.group, 0);
+	next_view(fd[1], 2, &v);
+	next_view(fd[0], 2, &v);
+	for (i = 0; i < 2; i++)
+		m[i] = member_of(fd[i]);
+	vsync_msleep(1000);	/* the ring goes idle */
+
+	for (i = 1; i >= 0; i--) {
+		bool waited = false;
+
+		for (try = 0; try < TRIES && !waited; try++) {
+			__send_msg(_metadata, fd[i], buf, 32, i + 1, ++seq,
+				   MSG_MORE);
+			get_item(fd[i], buf, sizeof(buf), 0, QUIET_MORE_MS,
+				 &it);
+			if (it.err != ETIMEDOUT) {
+				/* The hold ended just then: try again. */
+				ASSERT_EQ(32, it.ret)
+					TH_LOG("an item of %zd bytes (%s) for a MSG_MORE message",
+					       it.ret, errname(it.err));
+				expect_msg(fd[!i], buf, sizeof(buf), m[i], 32,
+					   i + 1, seq);
+				vsync_msleep(100);
+				continue;
+			}
+			waited = true;
+			t0 = now_ms();
+			send_msg(fd[i], buf, 33, i + 1, ++seq);
+			expect_msg(fd[i], buf, sizeof(buf), m[i], 32, i + 1,
+				   seq - 1);
+			expect_msg(fd[i], buf, sizeof(buf), m[i], 33, i + 1,
+				   seq);
+			t0 = now_ms() - t0;
+			EXPECT_GT(LIMIT_MS, t0)
+				TH_LOG("node %d: a send after MSG_MORE took %lld ms to deliver",
+				       i + 1, (long long)t0);
+			expect_msg(fd[!i], buf, sizeof(buf), m[i], 32, i + 1,
+				   seq - 1);
+			expect_msg(fd[!i], buf, sizeof(buf), m[i], 33, i + 1,
+				   seq);
+		}
+		EXPECT_TRUE(waited)
+			TH_LOG("node %d: in %d tries each MSG_MORE message was delivered within %d ms: the node asked for the token",
+			       i + 1, TRIES, QUIET_MORE_MS);
+
+		vsync_msleep(250);
+		t0 = now_ms();
+		__send_msg(_metadata, fd[i], buf, 34, i + 1, ++seq, MSG_MORE);
+		expect_msg(fd[i], buf, sizeof(buf), m[i], 34, i + 1, seq);
+		t0 = now_ms() - t0;
+		EXPECT_GT(HOLD_MS + 500, t0)
+			TH_LOG("node %d: a lone MSG_MORE message took %lld ms; the hold is %d ms",
+			       i + 1, (long long)t0, HOLD_MS);
+		expect_msg(fd[!i], buf, sizeof(buf), m[i], 34, i + 1, seq);
+	}
+	expect_quiet(fd[0], "node 1");
+	expect_quiet(fd[1], "node 2");
 }
 
 /*
