@@ -75,6 +75,7 @@ struct point {
 	uint64_t views;			/* views delivered meanwhile */
 	unsigned int nsend;		/* senders in the point */
 	uint64_t inflight;		/* bytes sent, not yet self-delivered */
+	bool batch;			/* a burst's sends say "more follow" */
 	uint64_t drops;			/* frames the socket dropped */
 	uint32_t from[MAX_NODES + 1];	/* messages per sender, in window */
 	uint64_t own_bytes;		/* own data delivered back */
@@ -315,8 +316,11 @@ static int ms_until(uint64_t now, uint64_t t, int cap)
 	return d > (uint64_t)cap ? cap : (int)d;
 }
 
-/* Send sbuf (building its header first): 0 sent, 1 refused, -1 error. */
-static int send_msg(uint16_t kind, uint32_t size)
+/*
+ * Send sbuf (building its header first): 0 sent, 1 refused, -1 error.
+ * @more: another message follows at once.
+ */
+static int send_msg(uint16_t kind, uint32_t size, bool more)
 {
 	struct bench_hdr *h = (struct bench_hdr *)sbuf;
 	int rc;
@@ -334,7 +338,7 @@ static int send_msg(uint16_t kind, uint32_t size)
 		h->frag = 0;
 		pending = true;
 	}
-	rc = backend.send(sbuf, size, pt.safe);
+	rc = backend.send(sbuf, size, pt.safe, more);
 	if (rc == 1)
 		return 1;
 	if (rc < 0) {
@@ -357,6 +361,13 @@ static bool window_full(void)
 {
 	return backend.self_delivery && pt.inflight &&
 	       pt.tx_bytes - pt.own_bytes + pt.size > pt.inflight;
+}
+
+/* After one more message the window would be full. */
+static bool window_full_after_one(void)
+{
+	return backend.self_delivery && pt.inflight &&
+	       pt.tx_bytes - pt.own_bytes + 2 * pt.size > pt.inflight;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -400,6 +411,7 @@ static void run_point(const char *line)
 	pt.gap_ns = arg_u64(line, "gap_us", 2000) * 1000ull;
 	pt.nsend = arg_u64(line, "nsend", 0);
 	pt.inflight = arg_u64(line, "inflight", 0);
+	pt.batch = arg_u64(line, "batch", 1);
 	pt.role = R_RECV;
 	if (r && !strncmp(r, "send", 4))
 		pt.role = R_SEND;
@@ -434,7 +446,9 @@ static void run_point(const char *line)
 			send_phase = false;
 		if (send_phase && !refused && be_fd >= 0) {
 			for (int k = 0; k < SEND_BURST && !window_full(); k++) {
-				int rc = send_msg(BK_DATA, pt.size);
+				bool more = pt.batch && k + 1 < SEND_BURST &&
+					    !window_full_after_one();
+				int rc = send_msg(BK_DATA, pt.size, more);
 
 				if (rc == 1)
 					refused = true;
@@ -449,7 +463,7 @@ static void run_point(const char *line)
 		}
 		if (probe_phase && !pt.outstanding && !refused &&
 		    now >= pt.next_probe && be_fd >= 0) {
-			int rc = send_msg(BK_PROBE, pt.size);
+			int rc = send_msg(BK_PROBE, pt.size, false);
 
 			if (rc == 1) {
 				refused = true;
@@ -474,7 +488,8 @@ static void run_point(const char *line)
 		now = now_ns();
 		if (now >= pt.t2 && pt.role != R_RECV && !pt.end_sent &&
 		    !refused && be_fd >= 0) {
-			int rc = send_msg(BK_END, sizeof(struct bench_hdr));
+			int rc = send_msg(BK_END, sizeof(struct bench_hdr),
+					  false);
 
 			if (rc == 1)
 				refused = true;

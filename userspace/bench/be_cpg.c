@@ -105,11 +105,12 @@ static int cpg_fd(void)
 	return fd;
 }
 
-static int cpg_send(const void *buf, size_t len, bool safe)
+static int cpg_send(const void *buf, size_t len, bool safe, bool more)
 {
 	struct iovec iov = { (void *)buf, len };
 	cs_error_t err;
 
+	(void)more;	/* CPG has no such hint; its IPC is asynchronous */
 	err = cpg_mcast_joined(handle, safe ? CPG_TYPE_SAFE : CPG_TYPE_AGREED,
 			       &iov, 1);
 	if (err == CS_OK)

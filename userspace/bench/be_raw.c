@@ -83,7 +83,7 @@ static int raw_fd(void)
 }
 
 /* Send the frames of buf from frag_off on; 1 if the socket refuses. */
-static int raw_send(const void *buf, size_t len, bool safe)
+static int raw_send(const void *buf, size_t len, bool safe, bool more)
 {
 	const size_t hl = sizeof(struct bench_hdr);
 	const size_t chunk = mtu - hl;
@@ -94,6 +94,7 @@ static int raw_send(const void *buf, size_t len, bool safe)
 	static uint32_t cur_point;
 
 	(void)safe;
+	(void)more;
 	if (h->seq != cur_seq || h->point != cur_point) {
 		/* A new message (a refused one may have been given up). */
 		cur_seq = h->seq;

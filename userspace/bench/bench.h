@@ -60,8 +60,11 @@ struct bench_backend {
 	bool pollout;
 	int (*setup)(const struct agent_opts *o);
 	int (*fd)(void);
-	/* 0: sent; 1: refused for now (flow control), retry; < 0: -errno. */
-	int (*send)(const void *buf, size_t len, bool safe);
+	/*
+	 * 0: sent; 1: refused for now (flow control), retry; < 0: -errno.
+	 * @more: the caller sends another message right after this one.
+	 */
+	int (*send)(const void *buf, size_t len, bool safe, bool more);
 	/* Deliver everything pending without blocking; 0 or -errno. */
 	int (*recv)(void);
 	/* Optional: frames dropped since the last call (raw link). */

@@ -407,9 +407,10 @@ system {
                 inflight = max(4 * psize, a.inflight // max(1, nsend))
             lines.append("point id=%d role=%s size=%d safe=%d t0=%d t1=%d "
                          "t2=%d t3=%d quiet_ms=%d gap_us=%d nsend=%d "
-                         "inflight=%d" % (
+                         "inflight=%d batch=%d" % (
                              self.point_id, role, psize, safe, t0, t1, t2,
-                             t3, a.quiet_ms, gap_us, nsend, inflight))
+                             t3, a.quiet_ms, gap_us, nsend, inflight,
+                             0 if a.no_batch else 1))
         res = self.ask(self.agents, lines,
                        (t3 - mono_ns()) / 1e9 + 30, "result")
         if a.verbose:
@@ -849,6 +850,9 @@ def main():
     p.add_argument("--inflight", type=int, default=1 << 20,
                    help="bytes sent and not yet self-delivered, shared by "
                    "the senders of a point (0: open loop)")
+    p.add_argument("--no-batch", action="store_true",
+                   help="send each message on its own: no MSG_MORE within "
+                   "a burst (vsync)")
     p.add_argument("--drain-max", type=float, default=10,
                    help="s after the window to deliver what was sent")
     p.add_argument("--setup-timeout", type=float, default=0,
