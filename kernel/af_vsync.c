@@ -446,11 +446,17 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
 /* Pieces of a large message: what one skb's page fragments hold. */
 #define VSYNC_PIECE	(16 * PAGE_SIZE)
 
+/* A message this small, with its name, fits a 2 KiB linear buffer. */
+#define VSYNC_LINEAR_MAX	SKB_WITH_OVERHEAD(2048)
+
 /*
- * A message is the group name followed by the data. Up to VSYNC_PIECE of
- * data sits in the head; the rest hangs on its frag_list in pieces that the
- * head's destructor accounts for, so one sock_wfree() releases the whole
- * message from the send buffer.
+ * A message is the group name followed by the data. A small one sits in
+ * the linear buffer, which costs a quarter of a page fragment to allocate
+ * (and to zero, with init_on_alloc) and to charge to the send buffer. Of a
+ * larger one, up to VSYNC_PIECE of data sits in the head's page fragments;
+ * the rest hangs on its frag_list in pieces that the head's destructor
+ * accounts for, so one sock_wfree() releases the whole message from the
+ * send buffer.
  */
 static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 					    struct msghdr *msg, size_t len,
@@ -458,16 +464,22 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 {
 	struct vsync_sock *vs = vsync_sk(sk);
 	bool noblock = msg->msg_flags & MSG_DONTWAIT;
+	bool linear = vs->group_len + len <= VSYNC_LINEAR_MAX;
 	size_t first = min_t(size_t, len, VSYNC_PIECE), off, n;
 	struct sk_buff *skb, *piece, *tail = NULL;
 
-	skb = sock_alloc_send_pskb(sk, vs->group_len, first, noblock, err,
+	skb = sock_alloc_send_pskb(sk, vs->group_len + (linear ? len : 0),
+				   linear ? 0 : first, noblock, err,
 				   PAGE_ALLOC_COSTLY_ORDER);
 	if (!skb)
 		return NULL;
-	skb_put(skb, vs->group_len);
-	skb->data_len = first;
-	skb->len += first;
+	if (linear) {
+		skb_put(skb, vs->group_len + len);
+	} else {
+		skb_put(skb, vs->group_len);
+		skb->data_len = first;
+		skb->len += first;
+	}
 	memcpy(skb->data, vs->group, vs->group_len);
 	*err = skb_copy_datagram_from_iter(skb, vs->group_len, &msg->msg_iter,
 					   first);

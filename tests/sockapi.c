@@ -1571,15 +1571,17 @@ static void __xsend(struct __test_metadata *_metadata,
 	__xsend(_metadata, variant, fd, buf, len, sender, seq)
 
 /*
- * Messages of many sizes, from 0 bytes to more than a frame, reach the
- * sender and another member, whole and in order, with the sender's
+ * Messages of many sizes, from 0 bytes to more than a frame and on both
+ * sides of the largest one the socket keeps linear (2 KiB with its name),
+ * reach the sender and another member, whole and in order, with the sender's
  * address, the group and the ring's device in msg_name.
  */
 TEST_F(xfer, sizes)
 {
 	static const size_t sizes[] = {
-		0, 1, 15, 16, 17, 100, 1000, 1400, 1500, 1501, 4000, 9000,
-		65535, 65536, 65537, 0, 3,
+		0, 1, 15, 16, 17, 100, 1000, 1400, 1500, 1501, 1650, 1690,
+		1700, 1710, 1720, 1800, 2047, 4000, 9000, 65535, 65536, 65537,
+		0, 3,
 	};
 	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
 	struct vsync_member ma;
