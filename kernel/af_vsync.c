@@ -526,36 +526,44 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	struct vsync_sock *vs = vsync_sk(sk);
 	struct vsync_ring *r;
 	struct sk_buff *skb;
-	bool safe;
+	bool safe, more;
 	int err;
 
 	if (msg->msg_flags & ~(MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR |
 			       MSG_MORE | MSG_BATCH))
 		return -EOPNOTSUPP;
-	if (len > VSYNC_MSG_MAX)
-		return -EMSGSIZE;
 	r = READ_ONCE(vs->ring);
 	if (!r)
 		return -ENOTCONN;
+	err = -EMSGSIZE;
+	if (len > VSYNC_MSG_MAX)
+		goto kick;
+	err = -EPIPE;
 	if (sk->sk_shutdown & SEND_SHUTDOWN)
-		return -EPIPE;
-	err = READ_ONCE(vs->err);
+		goto kick;
+	err = -READ_ONCE(vs->err);
 	if (err)
-		return -err;
+		goto kick;
 	safe = READ_ONCE(vs->safe);
 	if (msg->msg_controllen) {
 		err = vsync_cmsg_delivery(msg, &safe);
 		if (err)
-			return err;
+			goto kick;
 	}
 
 	skb = vsync_sock_alloc_msg(sk, msg, len, &err);
 	if (!skb)
-		return err;
+		goto kick;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	VSYNC_SKB_CB(skb)->port = vs->port;
 	VSYNC_SKB_CB(skb)->name_len = vs->group_len;
 	VSYNC_SKB_CB(skb)->safe = safe;
+	/*
+	 * MSG_MORE, and MSG_BATCH on all but the last message of sendmmsg():
+	 * more follow. Not once the send buffer is half full: a sender that
+	 * may soon block must have asked for the token.
+	 */
+	more = (msg->msg_flags & (MSG_MORE | MSG_BATCH)) && sock_writeable(sk);
 
 	spin_lock_bh(&r->lock);
 	if (r->dead) {
@@ -565,14 +573,25 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	}
 	__skb_queue_tail(&r->sendq, skb);
 	r->sendq_bytes += skb->len;
-	/* sendmmsg() sets MSG_BATCH on all but its last message. */
-	if (msg->msg_flags & (MSG_MORE | MSG_BATCH))
+	if (more)
 		vsync_srp_kick_later(r);
 	else
 		vsync_srp_kick(r);
 	spin_unlock_bh(&r->lock);
 	vsync_ring_flush(r);
 	return len;
+
+kick:
+	/*
+	 * sendmmsg() stops at the first error; what it queued before, with
+	 * MSG_BATCH, must not wait for a token that comes by itself.
+	 */
+	spin_lock_bh(&r->lock);
+	if (!r->dead && !skb_queue_empty(&r->sendq))
+		vsync_srp_kick(r);
+	spin_unlock_bh(&r->lock);
+	vsync_ring_flush(r);
+	return err;
 }
 
 /*

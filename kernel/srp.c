@@ -1173,7 +1173,8 @@ void vsync_srp_hold_expired(struct vsync_ring *r)
 {
 	if (!r->tok_held || r->state != VSYNC_STATE_OPERATIONAL)
 		return;
-	if (r->n_memb < 2) {
+	/* A ring of one, or messages sent with MSG_MORE meanwhile: visit. */
+	if (r->n_memb < 2 || !skb_queue_empty(&r->sendq)) {
 		vsync_token_visit(r, &r->tok, false);
 		return;
 	}
