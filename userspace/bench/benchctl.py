@@ -458,10 +458,14 @@ system {
             p.wait()
         err = p.stderr.read()
         text = ""
-        for title, sort, limit in (("by process", "comm", "2"),
-                                   ("by symbol", "comm,dso,sym", "1")):
+        for title, sort, limit, incl in (
+                ("by process", "comm", "2", False),
+                ("by symbol", "comm,dso,sym", "1", False),
+                ("by symbol with its callees (inclusive)", "sym", "4",
+                 True)):
             rep = subprocess.run(
-                ["perf", "report", "-i", data, "--stdio", "--no-children",
+                ["perf", "report", "-i", data, "--stdio",
+                 "--children" if incl else "--no-children",
                  "-g", "none", "--sort", sort, "--percent-limit", limit],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             lines = [l.rstrip() for l in rep.stdout.splitlines()
