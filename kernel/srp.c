@@ -958,10 +958,12 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	 * when a member asked for it (WAKE). While a safe message may be
 	 * undelivered somewhere, hold only from the VSYNC_IDLE_VISITS-th
 	 * such rotation in a row: holding earlier would make safe delivery
-	 * wait for the hold.
+	 * wait for the hold. Nor hold a token that began its visit in
+	 * recovery: the members after us install the new ring when it
+	 * reaches them, so holding it would delay their views by the hold.
 	 */
 	idle = !sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
-	       !t->n_rtr;
+	       !t->n_rtr && !recovery;
 	/*
 	 * A member that passes the token with nothing queued anywhere (as
 	 * far as the token's backlog knows) wakes the representative when a

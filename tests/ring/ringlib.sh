@@ -191,6 +191,16 @@ node_link_down()
 	fi
 }
 
+# node_link_up I: node I's link comes back.
+node_link_up()
+{
+	if [[ $RING_MEDIA == ib ]]; then
+		ip -n "n$1" link set ib0 up
+	else
+		ip link set "v$1" up
+	fi
+}
+
 # node_unplug I: node I's link is deleted, then its namespace. Its ring
 # goes away with the device, unable to send anything more.
 node_unplug()
