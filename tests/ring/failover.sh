@@ -34,11 +34,7 @@ RING_TIMERS="token-timeout $TOKEN_MS token-retransmit $((4 * HOLD_MS)) join-time
 
 ring_require
 kmsg_mark
-
-seq_array nodes 1 "$N"
-seq_array survivors 1 $((N - 1))
-victim=$N
-surv_list=$(seq_list 1 $((N - 1)))
+kill_roles "$N"
 
 ring_setup "$N" || fail_all "cannot create the topology"
 ring_add "${nodes[@]}"

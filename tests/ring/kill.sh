@@ -46,11 +46,7 @@ RING_TIMERS="token-timeout $TOKEN_MS token-retransmit 20 join-timeout 20 consens
 
 ring_require
 kmsg_mark
-
-seq_array nodes 1 "$N"
-seq_array survivors 1 $((N - 1))
-victim=$N
-surv_list=$(seq_list 1 $((N - 1)))
+kill_roles "$N"
 base_work=$RING_WORK
 
 # view_lines I: print the T and R lines of node I's log on one line.

@@ -805,3 +805,14 @@ seq_list()
 	done
 	echo "$out"
 }
+
+# kill_roles N: the roles of a test where the last of N nodes dies:
+# nodes (1..N), survivors (1..N-1), victim (N), surv_list ("1,...,N-1").
+# shellcheck disable=SC2034  # globals for the test that sources us
+kill_roles()
+{
+	seq_array nodes 1 "$1"
+	seq_array survivors 1 $(($1 - 1))
+	victim=$1
+	surv_list=$(seq_list 1 $(($1 - 1)))
+}
