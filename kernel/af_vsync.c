@@ -133,6 +133,41 @@ static void vsync_sock_queue(struct vsync_sock *vs, struct sk_buff *skb)
 	sk->sk_data_ready(sk);
 }
 
+/* Whether @vs receives a data message of @group from @origin/@port. */
+static bool vsync_sock_wants(const struct vsync_ring *r,
+			     const struct vsync_sock *vs, u32 origin, u32 port,
+			     const char *group)
+{
+	if (!vs->joined || vs->evicted || strcmp(vs->group, group) ||
+	    READ_ONCE(vs->sk.sk_shutdown) & RCV_SHUTDOWN)
+		return false;
+	return vs->self_delivery || origin != r->node_id || port != vs->port;
+}
+
+/* Queue @c (consumed; NULL: out of memory) on @vs, or evict @vs. */
+static void vsync_sock_give(struct vsync_ring *r, struct vsync_sock *vs,
+			    struct sk_buff *c, u32 origin, u32 port)
+{
+	struct sock *sk = &vs->sk;
+	int rmem;
+
+	if (!c) {
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+		vsync_sock_evict(r, vs);
+		return;
+	}
+	rmem = atomic_read(&sk->sk_rmem_alloc);
+	if (rmem && rmem + c->truesize > READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(c);
+		vsync_sock_evict(r, vs);
+		return;
+	}
+	VSYNC_RCV_CB(c)->node = origin;
+	VSYNC_RCV_CB(c)->port = port;
+	VSYNC_RCV_CB(c)->kind = VSYNC_KIND_DATA;
+	vsync_sock_queue(vs, c);
+}
+
 /**
  * vsync_sock_deliver() - hand a message to the sockets of its group
  * @r: the ring, locked
@@ -142,44 +177,29 @@ static void vsync_sock_queue(struct vsync_sock *vs, struct sk_buff *skb)
  * @group: the group
  * @safe: it was sent for safe delivery
  *
- * A socket whose receive queue cannot take the message is evicted: it gets
- * ENOBUFS and nothing more, so the ring never waits for a slow reader and
- * no reader silently misses a message.
+ * Each socket but the last gets a clone; the last gets @msg itself, so
+ * that a message with one reader on this node (the common case) costs no
+ * clone. A socket whose receive queue cannot take the message is evicted:
+ * it gets ENOBUFS and nothing more, so the ring never waits for a slow
+ * reader and no reader silently misses a message.
  */
 void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 			u32 origin, u32 port, const char *group, bool safe)
 {
-	struct vsync_sock *vs;
-	struct sk_buff *c;
+	struct vsync_sock *vs, *last = NULL;
 
 	list_for_each_entry(vs, &r->socks, node) {
-		struct sock *sk = &vs->sk;
-		int rmem;
-
-		if (!vs->joined || vs->evicted || strcmp(vs->group, group) ||
-		    READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+		if (!vsync_sock_wants(r, vs, origin, port, group))
 			continue;
-		if (!vs->self_delivery && origin == r->node_id &&
-		    port == vs->port)
-			continue;
-		c = skb_clone(msg, GFP_ATOMIC);
-		if (!c) {
-			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-			vsync_sock_evict(r, vs);
-			continue;
-		}
-		rmem = atomic_read(&sk->sk_rmem_alloc);
-		if (rmem && rmem + c->truesize > READ_ONCE(sk->sk_rcvbuf)) {
-			kfree_skb(c);
-			vsync_sock_evict(r, vs);
-			continue;
-		}
-		VSYNC_RCV_CB(c)->node = origin;
-		VSYNC_RCV_CB(c)->port = port;
-		VSYNC_RCV_CB(c)->kind = VSYNC_KIND_DATA;
-		vsync_sock_queue(vs, c);
+		if (last)
+			vsync_sock_give(r, last, skb_clone(msg, GFP_ATOMIC),
+					origin, port);
+		last = vs;
 	}
-	consume_skb(msg);
+	if (last)
+		vsync_sock_give(r, last, msg, origin, port);
+	else
+		consume_skb(msg);
 }
 
 static struct sk_buff *vsync_view_skb(struct vsync_ring *r, u32 kind,
