@@ -2658,21 +2658,61 @@ TEST_F(api, send_flags)
 }
 
 /*
+ * A batch for sendmmsg(): COUNT messages of 20, 21, ... bytes, filled by
+ * fill_msg(SENDER, SEQ0 + 1 ...); mmsg_delivery() gives entry I a
+ * VSYNC_CMSG_DELIVERY control message with value VAL.
+ */
+#define MMSG_MAX 8
+
+struct mmsg_batch {
+	struct mmsghdr mm[MMSG_MAX];
+	struct iovec iov[MMSG_MAX];
+	char buf[MMSG_MAX][64];
+	union {
+		char b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} c;
+};
+
+static void mmsg_fill(struct mmsg_batch *b, int count, uint32_t sender,
+		      uint32_t seq0)
+{
+	int i;
+
+	memset(b, 0, sizeof(*b));
+	for (i = 0; i < count && i < MMSG_MAX; i++) {
+		fill_msg(b->buf[i], 20 + i, sender, seq0 + i + 1);
+		b->iov[i].iov_base = b->buf[i];
+		b->iov[i].iov_len = 20 + i;
+		b->mm[i].msg_hdr.msg_iov = &b->iov[i];
+		b->mm[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
+static void mmsg_delivery(struct mmsg_batch *b, int i, uint32_t val)
+{
+	struct msghdr *h = &b->mm[i].msg_hdr;
+	struct cmsghdr *cm;
+
+	h->msg_control = b->c.b;
+	h->msg_controllen = sizeof(b->c.b);
+	cm = CMSG_FIRSTHDR(h);
+	cm->cmsg_level = SOL_VSYNC;
+	cm->cmsg_type = VSYNC_CMSG_DELIVERY;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
+	memcpy(CMSG_DATA(cm), &val, sizeof(val));
+}
+
+/*
  * sendmmsg() sets MSG_BATCH on every message but the last: all are sent,
  * in order, each with its own control message.
  */
 TEST_F(api, sendmmsg)
 {
 	enum { COUNT = 6 };
-	union {
-		char b[CMSG_SPACE(sizeof(uint32_t))];
-		struct cmsghdr align;
-	} c;
-	struct mmsghdr mm[COUNT];
-	struct iovec iov[COUNT];
-	char buf[COUNT][64], rbuf[256];
 	struct vsync_member ma;
-	struct cmsghdr *cm;
+	struct mmsg_batch b;
+	char rbuf[256];
 	struct view v;
 	int a, i;
 
@@ -2680,28 +2720,14 @@ TEST_F(api, sendmmsg)
 	next_view(a, 1, &v);
 	ma = member_of(a);
 
-	memset(mm, 0, sizeof(mm));
-	memset(&c, 0, sizeof(c));
-	for (i = 0; i < COUNT; i++) {
-		fill_msg(buf[i], 20 + i, 1, i + 1);
-		iov[i].iov_base = buf[i];
-		iov[i].iov_len = 20 + i;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-	}
+	mmsg_fill(&b, COUNT, 1, 0);
 	/* The third asks for safe delivery. */
-	mm[2].msg_hdr.msg_control = c.b;
-	mm[2].msg_hdr.msg_controllen = sizeof(c.b);
-	cm = CMSG_FIRSTHDR(&mm[2].msg_hdr);
-	cm->cmsg_level = SOL_VSYNC;
-	cm->cmsg_type = VSYNC_CMSG_DELIVERY;
-	cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
-	*(uint32_t *)CMSG_DATA(cm) = VSYNC_DELIVERY_SAFE;
+	mmsg_delivery(&b, 2, VSYNC_DELIVERY_SAFE);
 
-	ASSERT_EQ(COUNT, sendmmsg(a, mm, COUNT, 0))
+	ASSERT_EQ(COUNT, sendmmsg(a, b.mm, COUNT, 0))
 		TH_LOG("sendmmsg: %s", strerror(errno));
 	for (i = 0; i < COUNT; i++) {
-		EXPECT_EQ(20 + i, (int)mm[i].msg_len);
+		EXPECT_EQ(20 + i, (int)b.mm[i].msg_len);
 		expect_msg(a, rbuf, sizeof(rbuf), ma, 20 + i, 1, i + 1);
 	}
 	expect_quiet(a, "the sender");
@@ -3586,16 +3612,10 @@ TEST_F_TIMEOUT(api, send_more_waits_for_the_token, 90)
 TEST_F_TIMEOUT(api, sendmmsg_on_a_pair, 90)
 {
 	enum { COUNT = 4 };
-	union {
-		char b[CMSG_SPACE(sizeof(uint32_t))];
-		struct cmsghdr align;
-	} c;
-	char buf[COUNT][64], rbuf[256];
-	struct mmsghdr mm[COUNT];
-	struct iovec iov[COUNT];
 	struct vsync_member m[2];
 	int fd[2], i, k, round;
-	struct cmsghdr *cm;
+	struct mmsg_batch b;
+	char rbuf[256];
 	struct pair p;
 	int64_t t0;
 
@@ -3603,28 +3623,13 @@ TEST_F_TIMEOUT(api, sendmmsg_on_a_pair, 90)
 	for (round = 0; round < 2; round++) {
 		int want = round ? COUNT - 1 : COUNT;
 
-		memset(mm, 0, sizeof(mm));
-		for (i = 0; i < COUNT; i++) {
-			fill_msg(buf[i], 20 + i, 2, round * COUNT + i + 1);
-			iov[i].iov_base = buf[i];
-			iov[i].iov_len = 20 + i;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		if (round) {
-			/* The last entry asks for a delivery that is none. */
-			memset(&c, 0, sizeof(c));
-			mm[COUNT - 1].msg_hdr.msg_control = c.b;
-			mm[COUNT - 1].msg_hdr.msg_controllen = sizeof(c.b);
-			cm = CMSG_FIRSTHDR(&mm[COUNT - 1].msg_hdr);
-			cm->cmsg_level = SOL_VSYNC;
-			cm->cmsg_type = VSYNC_CMSG_DELIVERY;
-			cm->cmsg_len = CMSG_LEN(sizeof(uint32_t));
-			*(uint32_t *)CMSG_DATA(cm) = 2;
-		}
+		mmsg_fill(&b, COUNT, 2, round * COUNT);
+		/* Then the last entry asks for a delivery that is none. */
+		if (round)
+			mmsg_delivery(&b, COUNT - 1, 2);
 		vsync_msleep(250);
 		t0 = now_ms();
-		ASSERT_EQ(want, sendmmsg(fd[1], mm, COUNT, 0))
+		ASSERT_EQ(want, sendmmsg(fd[1], b.mm, COUNT, 0))
 			TH_LOG("round %d: sendmmsg: %s", round,
 			       strerror(errno));
 		for (i = 0; i < want; i++)
