@@ -356,18 +356,14 @@ static int send_msg(uint16_t kind, uint32_t size, bool more)
 	return 0;
 }
 
-/* The closed loop's window of bytes sent and not delivered back is full. */
-static bool window_full(void)
+/*
+ * The closed loop's window of bytes sent and not delivered back has no
+ * room for N more messages.
+ */
+static bool window_full(unsigned int n)
 {
 	return backend.self_delivery && pt.inflight &&
-	       pt.tx_bytes - pt.own_bytes + pt.size > pt.inflight;
-}
-
-/* After one more message the window would be full. */
-static bool window_full_after_one(void)
-{
-	return backend.self_delivery && pt.inflight &&
-	       pt.tx_bytes - pt.own_bytes + 2 * pt.size > pt.inflight;
+	       pt.tx_bytes - pt.own_bytes + n * pt.size > pt.inflight;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -442,12 +438,12 @@ static void run_point(const char *line)
 		 * and not yet delivered back to itself, so that no system
 		 * builds a backlog of seconds that spills into later points.
 		 */
-		if (send_phase && window_full())
+		if (send_phase && window_full(1))
 			send_phase = false;
 		if (send_phase && !refused && be_fd >= 0) {
-			for (int k = 0; k < SEND_BURST && !window_full(); k++) {
+			for (int k = 0; k < SEND_BURST && !window_full(1); k++) {
 				bool more = pt.batch && k + 1 < SEND_BURST &&
-					    !window_full_after_one();
+					    !window_full(2);
 				int rc = send_msg(BK_DATA, pt.size, more);
 
 				if (rc == 1)
