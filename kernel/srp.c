@@ -984,7 +984,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 		r->idle_seq = t->seq;
 		if (r->idle_visits == VSYNC_IDLE_VISITS)
 			r->safe_done_seq = t->seq;
-		hold = idle && !woken && r->state == VSYNC_STATE_OPERATIONAL &&
+		/* Idle means operational: the visit began out of recovery. */
+		hold = idle && !woken &&
 		       (r->last_safe_seq <= r->safe_done_seq ||
 			r->idle_visits == VSYNC_IDLE_VISITS);
 	}
