@@ -961,9 +961,13 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	 * wait for the hold. Nor hold a token that began its visit in
 	 * recovery: the members after us install the new ring when it
 	 * reaches them, so holding it would delay their views by the hold.
+	 * Nor hold while the token's backlog says a member has something
+	 * queued: it would wait for the hold (it sends no WAKE then), and a
+	 * sender here would visit the held token with one message at a
+	 * time, each visit running the rotation in its own sendmsg().
 	 */
 	idle = !sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
-	       !t->n_rtr && !recovery;
+	       !t->n_rtr && !recovery && !t->backlog;
 	/*
 	 * A member that passes the token with nothing queued anywhere (as
 	 * far as the token's backlog knows) wakes the representative when a

@@ -3648,6 +3648,47 @@ TEST_F_TIMEOUT(api, sendmmsg_on_a_pair, 90)
 }
 
 /*
+ * The representative does not hold a token that says a member has more
+ * to send. On the pair above, the member on p1 sends one message of
+ * LEN bytes, three visits' worth of frames (max-messages is 16); the
+ * representative's node sends nothing. The message wakes the
+ * representative; each visit of p1 but the last leaves a backlog in the
+ * token. It must be delivered within HOLD_MS: a representative that held
+ * the token after each of p1's visits (its own queue empty, all received)
+ * would take two holds, since p1, with a backlog, sends no WAKE.
+ */
+TEST_F_TIMEOUT(api, backlog_keeps_the_token_moving, 90)
+{
+	enum { LEN = 60000 };
+	struct vsync_member m[2];
+	int fd[2], round;
+	struct pair p;
+	int64_t t0;
+	char *buf;
+
+	buf = malloc(LEN + sizeof(struct view));
+	ASSERT_NE(NULL, buf);
+	open_idle_pair(&p, 91, fd, m);
+	for (round = 1; round <= 2; round++) {
+		vsync_msleep(250);
+		t0 = now_ms();
+		send_msg(fd[1], buf, LEN, 2, round);
+		expect_msg(fd[1], buf, LEN + sizeof(struct view), m[1], LEN,
+			   2, round);
+		t0 = now_ms() - t0;
+		EXPECT_GT(HOLD_MS, t0)
+			TH_LOG("round %d: a message of %d bytes from the other node took %lld ms; the hold is %d ms; %s",
+			       round, LEN, (long long)t0, HOLD_MS,
+			       ns_ring_str(p.ns[0]));
+		expect_msg(fd[0], buf, LEN + sizeof(struct view), m[1], LEN,
+			   2, round);
+	}
+	expect_quiet(fd[0], "node 1");
+	expect_quiet(fd[1], "node 2");
+	free(buf);
+}
+
+/*
  * The other node gets its turn under load. On a private ring of two
  * nodes, a member on the representative's node sends without pause for
  * three seconds; after half a second, a member on the other node sends
