@@ -113,6 +113,8 @@ static const char *opt_ready_file;
 static const char *opt_view_file;
 static bool opt_wait_go;
 static int opt_rcvbuf = 32 << 20;
+static int opt_sndbuf;
+static bool opt_fill;
 static bool opt_blocking;
 static int opt_family = -1;
 static bool opt_quiet;
@@ -160,6 +162,9 @@ static void usage(void)
 "  -V FILE      keep the current regular view in FILE\n"
 "  -Y           after -R, wait for SIGUSR1 before sending\n"
 "  -b BYTES     receive buffer (SO_RCVBUFFORCE; default 32 MiB)\n"
+"  -m BYTES     send buffer (SO_SNDBUFFORCE; default the system's)\n"
+"  -F           send until the socket is full before reading (default: at\n"
+"               most 64 messages between reads)\n"
 "  -B           blocking recvmsg() loop, receive only (no poll)\n"
 "  -f FAMILY    socket family (default: /sys/module/vsync/parameters/family)\n"
 "  -q           no summary on stderr\n");
@@ -697,6 +702,10 @@ static void setup_socket(void)
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt_rcvbuf,
 		       sizeof(opt_rcvbuf)) < 0)
 		die("SO_RCVBUF: %s", strerror(errno));
+	if (opt_sndbuf &&
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &opt_sndbuf,
+		       sizeof(opt_sndbuf)) < 0)
+		die("SO_SNDBUFFORCE: %s", strerror(errno));
 	if (opt_safe &&
 	    setsockopt(fd, SOL_VSYNC, VSYNC_DELIVERY, &one, sizeof(one)) < 0)
 		die("VSYNC_DELIVERY: %s", strerror(errno));
@@ -801,7 +810,7 @@ int main(int argc, char **argv)
 	bool ready = false, going = false, wait_out = false;
 	int opt, ret, i;
 
-	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:Bf:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:m:FBf:qh")) != -1) {
 		switch (opt) {
 		case 'N': opt_netns = optarg; break;
 		case 'd': opt_dev = optarg; break;
@@ -823,6 +832,8 @@ int main(int argc, char **argv)
 		case 'V': opt_view_file = optarg; break;
 		case 'Y': opt_wait_go = true; break;
 		case 'b': opt_rcvbuf = parse_u64(optarg, "buffer size"); break;
+		case 'm': opt_sndbuf = parse_u64(optarg, "buffer size"); break;
+		case 'F': opt_fill = true; break;
 		case 'B': opt_blocking = true; break;
 		case 'f': opt_family = parse_u64(optarg, "family"); break;
 		case 'q': opt_quiet = true; break;
@@ -923,7 +934,8 @@ int main(int argc, char **argv)
 			/* After a stall (a membership change), no catching up. */
 			if (opt_rate && next_send < now - 0.1)
 				next_send = now - 0.1;
-			for (i = 0; i < SEND_BURST && !sending_done(); i++) {
+			for (i = 0; (opt_fill || i < SEND_BURST) &&
+				    !sending_done(); i++) {
 				if (opt_rate && now_mono() < next_send)
 					break;
 				ret = send_one();
