@@ -175,7 +175,6 @@ static void vsync_sock_give(struct vsync_ring *r, struct vsync_sock *vs,
  * @origin: node that sent it
  * @port: member that sent it
  * @group: the group
- * @safe: it was sent for safe delivery
  *
  * Each socket but the last gets a clone; the last gets @msg itself, so
  * that a message with one reader on this node (the common case) costs no
@@ -184,7 +183,7 @@ static void vsync_sock_give(struct vsync_ring *r, struct vsync_sock *vs,
  * reader and no reader silently misses a message.
  */
 void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
-			u32 origin, u32 port, const char *group, bool safe)
+			u32 origin, u32 port, const char *group)
 {
 	struct vsync_sock *vs, *last = NULL;
 

@@ -137,14 +137,12 @@ struct vsync_store {
  * @total: announced length of the whole message
  * @len: bytes gathered so far
  * @port: sending socket's member id
- * @safe: delivery guarantee asked for
  * @ctrl: a group control message
  * @group: group name
  */
 struct vsync_reasm {
 	u32 origin;
 	u32 port;
-	bool safe;
 	bool ctrl;
 	char group[VSYNC_GROUP_MAX];
 	struct sk_buff *head;
@@ -467,7 +465,7 @@ struct vsync_skb_cb {
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)(skb)->cb)
 
 void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
-			u32 origin, u32 port, const char *group, bool safe);
+			u32 origin, u32 port, const char *group);
 void vsync_sock_group_view(struct vsync_ring *r, const char *group, u32 kind,
 			   const struct vsync_member *m, u32 n);
 unsigned int vsync_sock_local_members(struct vsync_ring *r,

@@ -297,14 +297,14 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
 
 static void vsync_deliver_msg(struct vsync_ring *r, struct sk_buff *msg,
 			      u32 origin, u32 port, const char *group,
-			      bool safe, bool ctrl)
+			      bool ctrl)
 {
 	if (ctrl) {
 		vsync_group_rcv_ctrl(r, origin, port, group, msg);
 		return;
 	}
 	vsync_count(r, VSYNC_A_STATS_MSGS_DELIVERED);
-	vsync_sock_deliver(r, msg, origin, port, group, safe);
+	vsync_sock_deliver(r, msg, origin, port, group);
 }
 
 static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
@@ -323,7 +323,6 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 		memcpy(group, ent->name, ent->name_len);
 		group[ent->name_len] = '\0';
 		vsync_deliver_msg(r, c, origin, ent->port, group,
-				  ent->flags & VSYNC_EF_SAFE,
 				  ent->flags & VSYNC_EF_CTRL);
 		return;
 	}
@@ -343,7 +342,6 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 		ra->port = ent->port;
 		ra->total = ent->total;
 		ra->len = 0;
-		ra->safe = ent->flags & VSYNC_EF_SAFE;
 		ra->ctrl = ent->flags & VSYNC_EF_CTRL;
 		memcpy(ra->group, ent->name, ent->name_len);
 		ra->group[ent->name_len] = '\0';
@@ -379,8 +377,7 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 	c = ra->head;
 	ra->head = NULL;
 	ra->tail = NULL;
-	vsync_deliver_msg(r, c, origin, ra->port, ra->group, ra->safe,
-			  ra->ctrl);
+	vsync_deliver_msg(r, c, origin, ra->port, ra->group, ra->ctrl);
 }
 
 /**
