@@ -228,8 +228,8 @@ enum vsync_timer {
  * @token_seq: hop counter of the last token accepted
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
- * @wake_ok: nothing was queued anywhere at our last visit: a new message
- *	here sends a WAKE to the representative, once
+ * @wake_ok: nothing of ours was queued when we passed the token: a new
+ *	message here sends a WAKE to the representative, once
  * @wake_pending: the representative: a WAKE came while it did not hold the
  *	token; do not hold it at the next visit
  * @tok_sent: @tok went out and may need retransmission

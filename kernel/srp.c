@@ -966,13 +966,15 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	idle = !sent && skb_queue_empty(&r->sendq) && t->seq == t->aru &&
 	       !t->n_rtr && !recovery && !t->backlog;
 	/*
-	 * A member that passes the token with nothing queued anywhere (as
-	 * far as the token's backlog knows) wakes the representative when a
-	 * message comes before the token does: it may be holding it.
+	 * A member that passes the token with nothing of its own queued
+	 * wakes the representative when a message comes before the token
+	 * does: it may be holding it. Others' backlogs in the token do not
+	 * tell: they may be gone by the time the token gets there. Our own
+	 * stays in the token until our next visit, so a member that passes
+	 * the token with a backlog needs no WAKE.
 	 */
 	if (rotated)
-		r->wake_ok = me > 0 && skb_queue_empty(&r->sendq) &&
-			     !t->backlog;
+		r->wake_ok = me > 0 && skb_queue_empty(&r->sendq);
 	if (rotated && me == 0) {
 		bool woken = r->wake_pending;
 

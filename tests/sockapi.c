@@ -782,6 +782,105 @@ static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 	return setup_pair_timers(p, id, 0, 0, why, wsize);
 }
 
+static int ip_batch_cb(void *cmds)
+{
+	return ip_batch(cmds);
+}
+
+/*
+ * Three namespaces, each with a ring on its device tI (node ids ID,
+ * ID + 1, ID + 2, token timeout TOKEN and token retransmit RETRANSMIT),
+ * operational with all three members. On Ethernet the devices are veth
+ * ends whose peers hang on a bridge in a fourth namespace; on IPoIB they
+ * share a fake_ipoib partition. We stay in namespace A. Return: 0, or a
+ * negative errno and WHY.
+ */
+struct trio {
+	int ns[3];
+	int ifindex[3];
+	int hub;
+};
+
+static int setup_trio_timers(struct trio *p, uint32_t id, uint32_t token,
+			     uint32_t retransmit, char *why, size_t wsize)
+{
+	struct pair_arg pa[3] = {
+		{ "t0", id, 0, {}, token, retransmit },
+		{ "t1", id + 1, 0, {}, token, retransmit },
+		{ "t2", id + 2, 0, {}, token, retransmit },
+	};
+	char cmd[1024], brd[64];
+	unsigned int t, pkey;
+	int i, n = 0, ret;
+
+	for (i = 0; i < 3; i++) {
+		p->ns[i] = netns_side();
+		if (p->ns[i] < 0) {
+			snprintf(why, wsize, "namespace T%d: %s", i,
+				 strerror(-p->ns[i]));
+			return p->ns[i];
+		}
+	}
+	p->hub = netns_side();
+	if (p->hub < 0) {
+		snprintf(why, wsize, "the hub namespace: %s",
+			 strerror(-p->hub));
+		return p->hub;
+	}
+	if (g_ib) {
+		pkey = ib_new_pkey();
+		snprintf(brd, sizeof(brd),
+			 "00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff",
+			 pkey >> 8, pkey & 0xff);
+		for (i = 0; i < 3; i++)
+			n += snprintf(cmd + n, sizeof(cmd) - n,
+				      "link add t%d netns /proc/%d/fd/%d broadcast %s type fake_ipoib\n",
+				      i, (int)getpid(), p->ns[i], brd);
+		ret = ip_batch(cmd);
+	} else {
+		n = snprintf(cmd, sizeof(cmd),
+			     "link add hb type bridge\nlink set hb up\n");
+		for (i = 0; i < 3; i++)
+			n += snprintf(cmd + n, sizeof(cmd) - n,
+				      "link add h%d type veth peer name t%d netns /proc/%d/fd/%d\n"
+				      "link set h%d master hb\nlink set h%d up\n",
+				      i, i, (int)getpid(), p->ns[i], i, i);
+		ret = in_ns(p->hub, ip_batch_cb, cmd);
+	}
+	if (ret) {
+		snprintf(why, wsize, "the devices t0..t2: %s", strerror(-ret));
+		return ret;
+	}
+	for (i = 0; i < 3; i++) {
+		ret = in_ns(p->ns[i], pair_ring_new, &pa[i]);
+		if (ret) {
+			snprintf(why, wsize, "ring on %s: %s", pa[i].dev,
+				 strerror(-ret));
+			return ret;
+		}
+		p->ifindex[i] = pa[i].ifindex;
+	}
+	for (t = 0; ; t += 50) {
+		int ok = 0;
+
+		for (i = 0; i < 3; i++)
+			if (!in_ns(p->ns[i], pair_ring_get, &pa[i]) &&
+			    pa[i].ri.state == VSYNC_STATE_OPERATIONAL &&
+			    pa[i].ri.members == 3)
+				ok++;
+		if (ok == 3)
+			return 0;
+		if (t > 30000) {
+			snprintf(why, wsize,
+				 "the ring of t0, t1 and t2 does not form: members %u/%u/%u",
+				 pa[0].ri.members, pa[1].ri.members,
+				 pa[2].ri.members);
+			return -ETIMEDOUT;
+		}
+		vsync_msleep(50);
+	}
+}
+
 static void __attribute__((constructor)) sockapi_global_setup(void)
 {
 	const char *media = getenv("VSYNC_TEST_MEDIA");
@@ -849,15 +948,16 @@ static void __attribute__((constructor)) sockapi_global_setup(void)
 /* The ring on p0 or p1 (whichever is there) of the current namespace. */
 static int ring_str_cb(void *buf)
 {
-	int ifindex = if_nametoindex("p0");
+	static const char *const devs[] = { "p0", "p1", "t0", "t1", "t2" };
+	unsigned int i, ifindex = 0;
 
-	if (!ifindex)
-		ifindex = if_nametoindex("p1");
+	for (i = 0; i < ARRAY_SIZE(devs) && !ifindex; i++)
+		ifindex = if_nametoindex(devs[i]);
 	snprintf(buf, 512, "%s", ring_str(ifindex));
 	return 0;
 }
 
-/* The ring of namespace NS, as text. */
+/* The ring of namespace NS (on p0/p1 or t0..t2), as text. */
 static const char *ns_ring_str(int ns)
 {
 	static char buf[512];
@@ -3685,6 +3785,73 @@ TEST_F_TIMEOUT(api, backlog_keeps_the_token_moving, 90)
 	}
 	expect_quiet(fd[0], "node 1");
 	expect_quiet(fd[1], "node 2");
+	free(buf);
+}
+
+/*
+ * A member whose own queue was empty when it passed the token wakes the
+ * representative, even if the token said that another member had frames
+ * left: by the time the token gets there, they may be gone. On a private
+ * ring of three nodes (ids 101, 102, 103; the representative, 101, holds
+ * an idle token for HOLD_MS), the member on 103 sends a message of LEN
+ * bytes, three visits' worth of frames, so that 102 passes the token
+ * twice with 103's backlog in it; after 103's last visit the ring is
+ * idle and the representative holds the token. As soon as the message
+ * reaches the representative's node, the member on 102 sends a small
+ * one: it must be delivered within LIMIT_MS, not at the end of the hold.
+ */
+TEST_F_TIMEOUT(api, wake_after_others_backlog, 90)
+{
+	enum { LEN = 60000, ROUNDS = 2 };
+	struct vsync_member m[3];
+	int fd[3], i, round;
+	struct trio p;
+	char why[256];
+	struct view v;
+	int64_t t0;
+	char *buf;
+	int ret;
+
+	buf = malloc(LEN + sizeof(struct view));
+	ASSERT_NE(NULL, buf);
+	ret = setup_trio_timers(&p, 101, HOLD_TOKEN, HOLD_RETRANSMIT, why,
+				sizeof(why));
+	ASSERT_EQ(0, ret) TH_LOG("%s", why);
+	for (i = 0; i < 3; i++)
+		fd[i] = open_sock_in(&self->c, p.ns[i], self->c.group, 0);
+	for (i = 0; i < 3; i++) {
+		do
+			next_view(fd[i], -1, &v);
+		while (v.v.vv_count < 3);
+		m[i] = member_of(fd[i]);
+	}
+	vsync_msleep(1000);	/* the ring goes idle */
+
+	for (round = 1; round <= ROUNDS; round++) {
+		vsync_msleep(250);
+		send_msg(fd[2], buf, LEN, 3, round);
+		expect_msg(fd[0], buf, LEN + sizeof(struct view), m[2], LEN,
+			   3, round);
+		t0 = now_ms();
+		send_msg(fd[1], buf, 32, 2, round);
+		expect_msg(fd[1], buf, LEN + sizeof(struct view), m[2], LEN,
+			   3, round);
+		expect_msg(fd[1], buf, LEN + sizeof(struct view), m[1], 32,
+			   2, round);
+		t0 = now_ms() - t0;
+		EXPECT_GT(LIMIT_MS, t0)
+			TH_LOG("round %d: a message from node 102 took %lld ms after 103's backlog was gone; the hold is %d ms; %s",
+			       round, (long long)t0, HOLD_MS,
+			       ns_ring_str(p.ns[0]));
+		expect_msg(fd[0], buf, LEN + sizeof(struct view), m[1], 32,
+			   2, round);
+		for (i = 0; i < 2; i++)
+			expect_msg(fd[2], buf, LEN + sizeof(struct view),
+				   i ? m[1] : m[2], i ? 32 : LEN, 3 - i,
+				   round);
+	}
+	for (i = 0; i < 3; i++)
+		expect_quiet(fd[i], "a node");
 	free(buf);
 }
 
