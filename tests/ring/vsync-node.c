@@ -844,6 +844,8 @@ int main(int argc, char **argv)
 		usage();
 	if (opt_blocking && opt_count)
 		die("-B receives only; it cannot send (-n)");
+	if (opt_fill && opt_count == COUNT_INF)
+		die("-F needs -n COUNT: it would never read");
 	if (opt_count == COUNT_INF && !opt_wait_fin && !opt_wait_msgs &&
 	    !opt_timeout && !opt_ready_file)
 		fprintf(stderr, "%s: warning: -n inf without -E: stop with SIGTERM\n", prog);
