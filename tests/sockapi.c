@@ -472,6 +472,16 @@ static unsigned int ib_new_pkey(void)
 	return 0x8000 | n;
 }
 
+/* The IPoIB broadcast address of a partition of its own (ib_new_pkey()). */
+static void ib_new_broadcast(char *brd, size_t size)
+{
+	unsigned int pkey = ib_new_pkey();
+
+	snprintf(brd, size,
+		 "00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff",
+		 pkey >> 8, pkey & 0xff);
+}
+
 /*
  * The ip commands that make the link pair A/B: a veth pair, or two
  * fake_ipoib devices alone in a new partition (the P_Key in bytes 8 and 9
@@ -484,12 +494,9 @@ static void pair_cmds(char *buf, size_t size, const char *a, const char *ns_a,
 	int n;
 
 	if (g_ib) {
-		unsigned int pkey = ib_new_pkey();
 		char brd[64];
 
-		snprintf(brd, sizeof(brd),
-			 "00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff",
-			 pkey >> 8, pkey & 0xff);
+		ib_new_broadcast(brd, sizeof(brd));
 		n = snprintf(buf, size,
 			     "link add %s%s%s broadcast %s type fake_ipoib\n"
 			     "link add %s%s%s broadcast %s type fake_ipoib\n",
@@ -707,6 +714,46 @@ static int pair_ring_get(void *p)
 }
 
 /*
+ * In namespace NS[I], a ring on device PA[I].dev (whose ifindex goes to
+ * IFINDEX[I]), for I < N; then wait until every one is operational with
+ * all N members. Return: 0, or a negative errno and WHY.
+ */
+static int rings_up(const int *ns, struct pair_arg *pa, int *ifindex, int n,
+		    char *why, size_t wsize)
+{
+	unsigned int t;
+	int i, ok, ret;
+
+	for (i = 0; i < n; i++) {
+		ret = in_ns(ns[i], pair_ring_new, &pa[i]);
+		if (ret) {
+			snprintf(why, wsize, "ring on %s: %s", pa[i].dev,
+				 strerror(-ret));
+			return ret;
+		}
+		ifindex[i] = pa[i].ifindex;
+	}
+	for (t = 0; ; t += 50) {
+		for (i = 0, ok = 0; i < n; i++)
+			if (!in_ns(ns[i], pair_ring_get, &pa[i]) &&
+			    pa[i].ri.state == VSYNC_STATE_OPERATIONAL &&
+			    pa[i].ri.members == (uint32_t)n)
+				ok++;
+		if (ok == n)
+			return 0;
+		if (t > 30000)
+			break;
+		vsync_msleep(50);
+	}
+	ret = snprintf(why, wsize, "the ring of %d nodes does not form:", n);
+	for (i = 0; i < n && ret > 0 && (size_t)ret < wsize; i++)
+		ret += snprintf(why + ret, wsize - ret,
+				" %s state %u members %u", pa[i].dev,
+				pa[i].ri.state, pa[i].ri.members);
+	return -ETIMEDOUT;
+}
+
+/*
  * Two namespaces joined by the veth pair p0/p1, each holding a ring on
  * its end (node ids ID and ID + 1), operational with both members; with
  * setup_pair_timers(), token timeout TOKEN and token retransmit
@@ -726,7 +773,6 @@ static int setup_pair_timers(struct pair *p, uint32_t id, uint32_t token,
 		{ "p1", id + 1, 0, {}, token, retransmit },
 	};
 	char cmd[512], ns0[64], ns1[64];
-	unsigned int t;
 	int i, ret;
 
 	for (i = 0; i < 2; i++) {
@@ -747,34 +793,7 @@ static int setup_pair_timers(struct pair *p, uint32_t id, uint32_t token,
 		snprintf(why, wsize, "the veth pair p0/p1: %s", strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < 2; i++) {
-		ret = in_ns(p->ns[i], pair_ring_new, &pa[i]);
-		if (ret) {
-			snprintf(why, wsize, "ring on %s: %s", pa[i].dev,
-				 strerror(-ret));
-			return ret;
-		}
-		p->ifindex[i] = pa[i].ifindex;
-	}
-	for (t = 0; ; t += 50) {
-		int ok = 0;
-
-		for (i = 0; i < 2; i++)
-			if (!in_ns(p->ns[i], pair_ring_get, &pa[i]) &&
-			    pa[i].ri.state == VSYNC_STATE_OPERATIONAL &&
-			    pa[i].ri.members == 2)
-				ok++;
-		if (ok == 2)
-			return 0;
-		if (t > 30000) {
-			snprintf(why, wsize,
-				 "the ring of p0 and p1 does not form: states %u/%u, members %u/%u",
-				 pa[0].ri.state, pa[1].ri.state,
-				 pa[0].ri.members, pa[1].ri.members);
-			return -ETIMEDOUT;
-		}
-		vsync_msleep(50);
-	}
+	return rings_up(p->ns, pa, p->ifindex, 2, why, wsize);
 }
 
 static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
@@ -810,7 +829,6 @@ static int setup_trio_timers(struct trio *p, uint32_t id, uint32_t token,
 		{ "t2", id + 2, 0, {}, token, retransmit },
 	};
 	char cmd[1024], brd[64];
-	unsigned int t, pkey;
 	int i, n = 0, ret;
 
 	for (i = 0; i < 3; i++) {
@@ -828,10 +846,7 @@ static int setup_trio_timers(struct trio *p, uint32_t id, uint32_t token,
 		return p->hub;
 	}
 	if (g_ib) {
-		pkey = ib_new_pkey();
-		snprintf(brd, sizeof(brd),
-			 "00:ff:ff:ff:ff:12:40:1b:%02x:%02x:00:00:00:00:00:00:ff:ff:ff:ff",
-			 pkey >> 8, pkey & 0xff);
+		ib_new_broadcast(brd, sizeof(brd));
 		for (i = 0; i < 3; i++)
 			n += snprintf(cmd + n, sizeof(cmd) - n,
 				      "link add t%d netns /proc/%d/fd/%d broadcast %s type fake_ipoib\n",
@@ -851,34 +866,7 @@ static int setup_trio_timers(struct trio *p, uint32_t id, uint32_t token,
 		snprintf(why, wsize, "the devices t0..t2: %s", strerror(-ret));
 		return ret;
 	}
-	for (i = 0; i < 3; i++) {
-		ret = in_ns(p->ns[i], pair_ring_new, &pa[i]);
-		if (ret) {
-			snprintf(why, wsize, "ring on %s: %s", pa[i].dev,
-				 strerror(-ret));
-			return ret;
-		}
-		p->ifindex[i] = pa[i].ifindex;
-	}
-	for (t = 0; ; t += 50) {
-		int ok = 0;
-
-		for (i = 0; i < 3; i++)
-			if (!in_ns(p->ns[i], pair_ring_get, &pa[i]) &&
-			    pa[i].ri.state == VSYNC_STATE_OPERATIONAL &&
-			    pa[i].ri.members == 3)
-				ok++;
-		if (ok == 3)
-			return 0;
-		if (t > 30000) {
-			snprintf(why, wsize,
-				 "the ring of t0, t1 and t2 does not form: members %u/%u/%u",
-				 pa[0].ri.members, pa[1].ri.members,
-				 pa[2].ri.members);
-			return -ETIMEDOUT;
-		}
-		vsync_msleep(50);
-	}
+	return rings_up(p->ns, pa, p->ifindex, 3, why, wsize);
 }
 
 static void __attribute__((constructor)) sockapi_global_setup(void)
