@@ -23,8 +23,14 @@
 /* Room kept free in every frame so that recovery can wrap it. */
 #define VSYNC_RECOV_OVERHEAD	(sizeof(struct vsync_mcast) + \
 				 sizeof(struct vsync_recov))
-/* A fragment smaller than this is not started at the end of a frame. */
+/*
+ * A fragment smaller than this is not started at the end of a frame; nor is
+ * a message split that would fit an empty frame whole.
+ */
 #define VSYNC_MIN_FRAGMENT	256
+/* Headers of every message frame. */
+#define VSYNC_FRAME_FIXED	(sizeof(struct vsync_hdr) + \
+				 sizeof(struct vsync_mcast))
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
@@ -587,7 +593,9 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		if (room < 0 || (room < 4 && remaining))
 			break;
 		chunk = min_t(u32, remaining, room & ~3);
-		if (chunk < remaining && chunk < VSYNC_MIN_FRAGMENT && count)
+		if (chunk < remaining && count &&
+		    (chunk < VSYNC_MIN_FRAGMENT ||
+		     remaining <= max - VSYNC_FRAME_FIXED - sizeof(*e) - nl))
 			break;
 		if (!r->send_off)
 			eflags |= VSYNC_EF_FIRST;
@@ -772,11 +780,13 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
  * Frames this node's queues would fill: what it reports as its backlog in
  * the token, in the unit the window counts. A message costs its entry
  * header and its name besides its bytes; names are short, 4 is a guess.
+ * An estimate from the bytes alone (walking the queue would cost a visit
+ * its length): messages that go whole into frames may leave part of each
+ * empty, so it may fall short by up to half.
  */
 static u32 vsync_backlog(const struct vsync_ring *r)
 {
-	unsigned int room = r->mtu - VSYNC_RECOV_OVERHEAD -
-			    sizeof(struct vsync_hdr) - sizeof(struct vsync_mcast);
+	unsigned int room = r->mtu - VSYNC_RECOV_OVERHEAD - VSYNC_FRAME_FIXED;
 	u64 bytes = r->sendq_bytes - r->send_off +
 		    (u64)skb_queue_len(&r->sendq) *
 		    (sizeof(struct vsync_entry) + 4);
