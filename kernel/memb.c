@@ -439,6 +439,8 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	nf = ntohs(j->n_fail);
 	why = VSYNC_A_STATS_DROP_MALFORMED;
 	if (!np || np > VSYNC_MAX_NODES || nf > VSYNC_MAX_NODES ||
+	    be64_to_cpu(h->ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
+	    be64_to_cpu(j->max_ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
 	    j->hwaddr_len != r->media->hwaddr_len ||
 	    skb->len != sizeof(*h) + sizeof(*j) + (np + nf) * sizeof(*ids))
 		goto drop;
@@ -686,6 +688,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 	if (n < 2 || n > VSYNC_MAX_NODES ||
 	    (c->rotation != 1 && c->rotation != 2) || c->filled > n ||
 	    (c->rotation == 2 && c->filled != n) ||
+	    be64_to_cpu(h->ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
 	    skb->len != sizeof(*h) + sizeof(*c) + n * sizeof(*cm))
 		goto drop;
 	cm = (const void *)(c + 1);
@@ -890,6 +893,11 @@ void vsync_memb_rcv_leave(struct vsync_ring *r, struct sk_buff *skb)
 	u32 s = ntohl(((const struct vsync_hdr *)skb->data)->src);
 	bool ours;
 
+	if (skb->len != sizeof(struct vsync_hdr)) {
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+		kfree_skb(skb);
+		return;
+	}
 	consume_skb(skb);
 	/*
 	 * Only a node of the ring we have, or are forming, matters; the
@@ -935,6 +943,11 @@ void vsync_memb_rcv_merge(struct vsync_ring *r, struct sk_buff *skb)
 	u32 s = ntohl(h->src);
 	bool foreign;
 
+	if (skb->len != sizeof(*h)) {
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+		kfree_skb(skb);
+		return;
+	}
 	foreign = vsync_memb_index(r->memb, r->n_memb, s) < 0 &&
 		  (ntohl(h->ring_rep) != r->id.rep ||
 		   be64_to_cpu(h->ring_seq) != r->id.seq);

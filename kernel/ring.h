@@ -46,6 +46,13 @@
 #define VSYNC_MAX_NODES			32
 /* Frames a store holds, a power of two; bounds the sequence window. */
 #define VSYNC_STORE_SIZE		16384
+/*
+ * Ring sequence numbers start at the clock's seconds << 16 and grow by one
+ * per new ring: far below this. A join or commit token naming one at or
+ * above it is refused, so that no frame can bring the counter near its
+ * wrap, after which new rings would look older than the old ones.
+ */
+#define VSYNC_RING_SEQ_LIMIT		BIT_ULL(63)
 /* Retransmission requests one token carries. */
 #define VSYNC_RTR_MAX			64
 /* Smallest frame payload a device must carry. */
