@@ -62,6 +62,7 @@ RING_DIR=$(cd "${BASH_SOURCE[0]%/*}" && pwd)
 source "$RING_DIR/../lib.sh"
 
 VSYNC_NODE=${VSYNC_NODE:-$RING_DIR/vsync-node}
+VSYNC_WIRE=${VSYNC_WIRE:-$RING_DIR/vsync-wire}
 CHECK_LOGS=${CHECK_LOGS:-$RING_DIR/check-logs}
 
 # Timers for QEMU without KVM, where timers fire late: generous enough
@@ -87,22 +88,28 @@ declare -a NODE_PID=()
 # ------------------------------------------------------------------
 # Requirements
 
-# ring_build_node: make sure $VSYNC_NODE is built and current; inside the
-# VM a missing or stale binary is built into the scratch directory.
-ring_build_node()
+# ring_build PROG VAR [DEP...]: make sure the tool tests/ring/PROG.c,
+# whose path is in the variable VAR, is built and newer than its source,
+# vsync.h and DEP...; inside the VM a missing or stale binary is built into
+# the scratch directory and VAR set to it.
+ring_build()
 {
-	local src=$RING_DIR/vsync-node.c out
-	local hdr=$VSYNC_ROOT/include/uapi/linux/vsync.h
+	local src=$RING_DIR/$1.c var=$2 bin=${!2} out dep stale=0
 
-	if [[ -x $VSYNC_NODE && ! $src -nt $VSYNC_NODE &&
-	      ! $hdr -nt $VSYNC_NODE ]]; then
-		return 0
+	shift 2
+	if [[ -x $bin ]]; then
+		for dep in "$src" "$VSYNC_ROOT/include/uapi/linux/vsync.h" "$@"
+		do
+			[[ $dep -nt $bin ]] && stale=1
+		done
+		((stale)) || return 0
 	fi
 	type -P "${CC:-cc}" >/dev/null || return 1
-	out=$RING_WORK/vsync-node
+	out=$RING_WORK/${src##*/}
+	out=${out%.c}
 	"${CC:-cc}" -O2 -std=gnu11 -Wall -Wextra -Werror \
 		-I"$VSYNC_ROOT/include/uapi" -o "$out" "$src" || return 1
-	VSYNC_NODE=$out
+	printf -v "$var" '%s' "$out"
 }
 
 # ring_require: skip the test unless it can run; creates $RING_WORK.
@@ -124,7 +131,7 @@ ring_require()
 	if [[ -n ${VSYNC_RING_SAVE-} ]]; then
 		defer cp -a "$RING_WORK" "$VSYNC_RING_SAVE/"
 	fi
-	ring_build_node ||
+	ring_build vsync-node VSYNC_NODE ||
 		fail_all "$VSYNC_NODE is missing; run 'make -C tests/ring'"
 	require_vsync
 }

@@ -1,0 +1,904 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync-wire: speaks the vsync wire format from outside a ring, for the
+ * tests that check what a ring puts on the wire and what it does with
+ * frames it must not trust (tests/ring/wire.sh).
+ *
+ * It runs on a node that is not a member: an AF_PACKET socket (SOCK_DGRAM,
+ * so that Ethernet and IPoIB need no code of their own) on DEV sees the
+ * frames the members broadcast and sends frames to the device's broadcast
+ * address, which every member receives. The wire format is the module's
+ * own kernel/proto.h (Documentation/protocol.rst).
+ *
+ * Commands:
+ *
+ *   frames COUNT  print the entries of the next COUNT message frames, one
+ *                 line per frame: "F SEQ ORIGIN LEN/TOTAL/FLAGS ...", FLAGS
+ *                 of F(irst) L(ast) S(afe) C(trl)
+ *   bad           learn the ring from one of its message frames, then send
+ *                 frames each of which a member must drop, and print how
+ *                 many each member must count, per counter: "member M",
+ *                 then "drop_short AT_M AT_OTHERS" ... (member M sees
+ *                 frames with its own id as duplicate_node_id once they
+ *                 pass the header); "# ..." lines name every frame
+ *   split IDS     send joins in the name of each member IDS (comma-
+ *                 separated) that fail all the others, three times
+ *   fuzz SEED N   learn the ring, collect the frames seen during -w
+ *                 milliseconds and add one made-up frame of every type,
+ *                 then send N random mutations of them (SEED: srandom)
+ *
+ * Exit status: 0 done, 1 usage or setup error, 2 no frame of the ring was
+ * seen in time (-w).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/vsync.h>
+#include "../../kernel/proto.h"
+
+#define FRAME_MAX	2048
+#define CORPUS_MAX	256
+#define PROTO_VERSION	1
+
+static const char *opt_dev;
+static unsigned int opt_ethertype = 0x88B5;
+static int opt_wait_ms = 5000;
+
+static int fd = -1;
+/* sockaddr_ll has room for 8 address bytes; IPoIB's take 20. */
+static union {
+	struct sockaddr_ll sll;
+	uint8_t room[offsetof(struct sockaddr_ll, sll_addr) + 32];
+} dst;
+#define bcast dst.sll
+static size_t mtu;
+
+/* What one message frame of the ring told us. */
+static struct {
+	uint32_t rep;
+	uint64_t ring_seq;
+	uint32_t member;	/* the frame's sender, a member */
+	uint64_t seq;		/* its sequence number */
+	uint8_t hwaddr[20];
+	unsigned int hwaddr_len;
+} ring;
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("vsync-wire: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+"usage: vsync-wire [options] frames COUNT | bad | split IDS | fuzz SEED N\n"
+"  -i DEV        the device (required)\n"
+"  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
+"  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
+"                frames for MS\n");
+	exit(1);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * "ff:ff:..." from /sys/class/net/DEV/broadcast into bcast. That is the
+ * sysfs of the namespace it was mounted in: run the tool in the node's
+ * namespace with "ip netns exec", which mounts the namespace's own.
+ */
+static void read_broadcast(void)
+{
+	char path[PATH_MAX], text[128], *p = text;
+	unsigned int n = 0, b;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/broadcast", opt_dev);
+	f = fopen(path, "re");
+	if (!f || !fgets(text, sizeof(text), f))
+		die("cannot read %s: %s", path, strerror(errno));
+	fclose(f);
+	while (n < 32 && sscanf(p, "%2x", &b) == 1) {
+		bcast.sll_addr[n++] = b;
+		p += 2;
+		if (*p != ':')
+			break;
+		p++;
+	}
+	if (!n)
+		die("%s: no broadcast address", opt_dev);
+	bcast.sll_halen = n;
+}
+
+static void open_socket(void)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(opt_ethertype),
+	};
+	struct ifreq ifr = {};
+
+	sll.sll_ifindex = if_nametoindex(opt_dev);
+	if (!sll.sll_ifindex)
+		die("no device %s", opt_dev);
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC,
+		    htons(opt_ethertype));
+	if (fd < 0)
+		die("socket(AF_PACKET): %s", strerror(errno));
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		die("bind %s: %s", opt_dev, strerror(errno));
+	bcast = sll;
+	read_broadcast();
+	strncpy(ifr.ifr_name, opt_dev, IFNAMSIZ - 1);
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0)
+		die("SIOCGIFMTU %s: %s", opt_dev, strerror(errno));
+	mtu = ifr.ifr_mtu < FRAME_MAX ? ifr.ifr_mtu : FRAME_MAX;
+}
+
+/* Where the last frame recv_frame() returned came from. */
+static union {
+	struct sockaddr_ll sll;
+	uint8_t room[offsetof(struct sockaddr_ll, sll_addr) + 32];
+} from;
+
+/* The next frame within @deadline (ms, CLOCK_MONOTONIC); 0 on timeout. */
+static ssize_t recv_frame(uint8_t *buf, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	socklen_t alen;
+	ssize_t n;
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0)
+			return 0;
+		if (poll(&p, 1, left) < 0 && errno != EINTR)
+			die("poll: %s", strerror(errno));
+		alen = sizeof(from);
+		n = recvfrom(fd, buf, FRAME_MAX, MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &alen);
+		if (n > 0)
+			return n;
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			die("recv: %s", strerror(errno));
+	}
+}
+
+static void send_frame(const void *buf, size_t len)
+{
+	socklen_t alen = offsetof(struct sockaddr_ll, sll_addr) +
+			 bcast.sll_halen;
+
+	if (alen < sizeof(bcast))
+		alen = sizeof(bcast);
+	/* A full device queue is not an error of the frame: try again. */
+	while (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, alen) < 0) {
+		if (errno != ENOBUFS && errno != EAGAIN)
+			die("sendto: %s", strerror(errno));
+		usleep(1000);
+	}
+}
+
+static bool is_mcast(const uint8_t *buf, ssize_t n)
+{
+	const struct vsync_hdr *h = (const void *)buf;
+
+	return n >= (ssize_t)(sizeof(*h) + sizeof(struct vsync_mcast)) &&
+	       h->version == PROTO_VERSION && h->type == VSYNC_FT_MCAST;
+}
+
+/* Wait for a message frame of the ring and note what it says. */
+static void learn(uint8_t *buf, ssize_t *len)
+{
+	int64_t deadline = now_ms() + opt_wait_ms;
+	const struct vsync_hdr *h = (const void *)buf;
+	const struct vsync_mcast *m = (const void *)(h + 1);
+	ssize_t n;
+
+	while ((n = recv_frame(buf, deadline)) > 0) {
+		if (!is_mcast(buf, n) ||
+		    ntohs(m->flags) & VSYNC_MF_RECOVERY)
+			continue;
+		ring.rep = ntohl(h->ring_rep);
+		ring.ring_seq = be64toh(h->ring_seq);
+		ring.member = ntohl(h->src);
+		ring.seq = be64toh(m->seq);
+		if (len)
+			*len = n;
+		return;
+	}
+	fprintf(stderr, "vsync-wire: no message frame of a ring on %s in %d ms\n",
+		opt_dev, opt_wait_ms);
+	exit(2);
+}
+
+/* ------------------------------------------------------------------ */
+/* frames COUNT                                                        */
+
+static void cmd_frames(long count)
+{
+	uint8_t buf[FRAME_MAX];
+	int64_t deadline = now_ms() + opt_wait_ms;
+	long seen = 0;
+	ssize_t n;
+
+	while (seen < count && (n = recv_frame(buf, deadline)) > 0) {
+		const struct vsync_hdr *h = (const void *)buf;
+		const struct vsync_mcast *m = (const void *)(h + 1);
+		size_t pos = sizeof(*h) + sizeof(*m), end;
+		unsigned int i;
+
+		if (!is_mcast(buf, n) || ntohs(m->flags) & VSYNC_MF_RECOVERY)
+			continue;
+		end = ntohl(h->len);
+		if (end > (size_t)n)
+			end = n;
+		printf("F %llu %u", (unsigned long long)be64toh(m->seq),
+		       ntohl(m->origin));
+		for (i = 0; i < ntohs(m->count); i++) {
+			const struct vsync_entry *e = (const void *)(buf + pos);
+			unsigned int fl;
+
+			if (pos + sizeof(*e) > end)
+				break;
+			fl = ntohs(e->flags);
+			printf(" %u/%u/%s%s%s%s", ntohl(e->len),
+			       ntohl(e->total), fl & VSYNC_EF_FIRST ? "F" : "",
+			       fl & VSYNC_EF_LAST ? "L" : "",
+			       fl & VSYNC_EF_SAFE ? "S" : "",
+			       fl & VSYNC_EF_CTRL ? "C" : "");
+			pos += sizeof(*e) + ((e->name_len + 3) & ~3U) +
+			       ((ntohl(e->len) + 3) & ~3U);
+		}
+		putchar('\n');
+		seen++;
+	}
+	if (seen < count) {
+		fprintf(stderr, "vsync-wire: %ld of %ld message frames in %d ms\n",
+			seen, count, opt_wait_ms);
+		exit(2);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Frames of every type, well formed, for the ring we learned          */
+
+struct frame {
+	uint8_t b[FRAME_MAX];
+	size_t len;
+};
+
+static void *put(struct frame *f, size_t len)
+{
+	void *p = f->b + f->len;
+
+	memset(p, 0, len);
+	f->len += len;
+	return p;
+}
+
+static struct vsync_hdr *hdr(struct frame *f, uint8_t type, uint32_t src)
+{
+	struct vsync_hdr *h;
+
+	f->len = 0;
+	h = put(f, sizeof(*h));
+	h->version = PROTO_VERSION;
+	h->type = type;
+	h->src = htonl(src);
+	h->ring_rep = htonl(ring.rep);
+	h->ring_seq = htobe64(ring.ring_seq);
+	return h;
+}
+
+static void finish(struct frame *f)
+{
+	((struct vsync_hdr *)f->b)->len = htonl(f->len);
+}
+
+static struct vsync_mcast *mcast(struct frame *f, uint64_t seq)
+{
+	struct vsync_mcast *m;
+
+	hdr(f, VSYNC_FT_MCAST, ring.member);
+	m = put(f, sizeof(*m));
+	m->seq = htobe64(seq);
+	m->origin = htonl(ring.member);
+	return m;
+}
+
+static struct vsync_entry *entry(struct frame *f, uint32_t len, uint16_t fl)
+{
+	struct vsync_entry *e = put(f, sizeof(*e));
+
+	e->len = htonl(len);
+	e->total = htonl(len);
+	e->port = htonl(1);
+	e->flags = htons(fl);
+	e->name_len = 4;
+	memcpy(put(f, 4), "wire", 4);
+	put(f, (len + 3) & ~3U);
+	return e;
+}
+
+/* A message frame far ahead of the ring (its store never takes it). */
+static struct vsync_mcast *mcast_one(struct frame *f, uint64_t seq)
+{
+	struct vsync_mcast *m = mcast(f, seq);
+
+	m->count = htons(1);
+	entry(f, 8, VSYNC_EF_FIRST | VSYNC_EF_LAST);
+	finish(f);
+	return m;
+}
+
+static struct vsync_token *token(struct frame *f, uint32_t src,
+				 uint16_t n_rtr)
+{
+	struct vsync_token *t;
+
+	hdr(f, VSYNC_FT_TOKEN, src);
+	t = put(f, sizeof(*t));
+	t->token_seq = htobe64(UINT64_MAX / 2);
+	t->seq = htobe64(ring.seq);
+	t->aru = htobe64(ring.seq);
+	t->n_rtr = htons(n_rtr);
+	put(f, n_rtr * sizeof(uint64_t));
+	finish(f);
+	return t;
+}
+
+static struct vsync_join *join(struct frame *f, uint32_t src,
+			       uint16_t n_proc)
+{
+	struct vsync_join *j;
+	__be32 *ids;
+	int i;
+
+	hdr(f, VSYNC_FT_JOIN, src);
+	j = put(f, sizeof(*j));
+	j->max_ring_seq = htobe64(ring.ring_seq);
+	j->hwaddr_len = bcast.sll_halen;
+	j->n_proc = htons(n_proc);
+	ids = put(f, n_proc * sizeof(*ids));
+	for (i = 0; i < n_proc; i++)
+		ids[i] = htonl(src + i);
+	finish(f);
+	return j;
+}
+
+static struct vsync_commit *commit(struct frame *f, uint16_t n)
+{
+	struct vsync_commit_memb *cm;
+	struct vsync_commit *c;
+	int i;
+
+	hdr(f, VSYNC_FT_COMMIT, 1000);
+	((struct vsync_hdr *)f->b)->ring_rep = htonl(1000);
+	c = put(f, sizeof(*c));
+	c->n_memb = htons(n);
+	c->rotation = 1;
+	c->filled = 1;
+	cm = put(f, n * sizeof(*cm));
+	for (i = 0; i < n; i++)
+		cm[i].id = htonl(1000 + i);
+	finish(f);
+	return c;
+}
+
+/* ------------------------------------------------------------------ */
+/* bad: frames every member must drop, and the counter it must count   */
+
+enum reason {
+	SHORT, VERSION, TYPE, RING, SEQ, SENDER, MALFORMED, DUP_ID, NREASON
+};
+
+static const char *const reason_name[NREASON] = {
+	"drop_short", "drop_version", "drop_type", "drop_ring", "drop_seq",
+	"drop_sender", "drop_malformed", "duplicate_node_id",
+};
+
+/* What the members count: [0] the member whose id we use, [1] others. */
+static unsigned int expect[2][NREASON];
+
+/* The checks every frame passes first, before its sender is looked at. */
+static bool header_fault(const struct frame *f)
+{
+	const struct vsync_hdr *h = (const void *)f->b;
+
+	return f->len < sizeof(*h) || h->version != PROTO_VERSION ||
+	       !h->type || h->type >= __VSYNC_FT_MAX ||
+	       ntohl(h->len) < sizeof(*h) || ntohl(h->len) > f->len ||
+	       !h->src;
+}
+
+static void bad(struct frame *f, enum reason why, const char *what)
+{
+	const struct vsync_hdr *h = (const void *)f->b;
+	enum reason self = why;
+
+	/* A frame with our id that passed the header: someone uses it. */
+	if (!header_fault(f) && ntohl(h->src) == ring.member &&
+	    h->type != VSYNC_FT_JOIN)
+		self = DUP_ID;
+	printf("# %s: %s (%zu bytes)\n", reason_name[why], what, f->len);
+	send_frame(f->b, f->len);
+	expect[0][self]++;
+	expect[1][why]++;
+}
+
+static void cmd_bad(void)
+{
+	uint8_t buf[FRAME_MAX];
+	struct vsync_hdr *h;
+	struct vsync_mcast *m;
+	struct vsync_entry *e;
+	struct vsync_token *t;
+	struct vsync_join *j;
+	struct vsync_commit *c;
+	struct frame f;
+	uint64_t far;
+	int i;
+
+	learn(buf, NULL);
+	printf("# ring %u:%llu, member %u, frame %llu\n", ring.rep,
+	       (unsigned long long)ring.ring_seq, ring.member,
+	       (unsigned long long)ring.seq);
+	/* Far ahead of the ring's store, so that none can be accepted. */
+	far = ring.seq + 1000000;
+
+	/* The common header. */
+	mcast_one(&f, far);
+	((struct vsync_hdr *)f.b)->len = htonl(8);
+	bad(&f, SHORT, "length below the header");
+	mcast_one(&f, far);
+	((struct vsync_hdr *)f.b)->len = htonl(f.len + 100);
+	bad(&f, SHORT, "length past the frame");
+	f.len = 10;
+	bad(&f, SHORT, "10 bytes");
+	for (i = 0; i < 3; i++) {
+		static const uint8_t v[] = { 0, 2, 255 };
+
+		mcast_one(&f, far);
+		((struct vsync_hdr *)f.b)->version = v[i];
+		bad(&f, VERSION, "another version");
+	}
+	for (i = 0; i < 3; i++) {
+		static const uint8_t ty[] = { 0, __VSYNC_FT_MAX, 255 };
+
+		mcast_one(&f, far);
+		((struct vsync_hdr *)f.b)->type = ty[i];
+		bad(&f, TYPE, "unknown type");
+	}
+	mcast_one(&f, far);
+	((struct vsync_hdr *)f.b)->src = 0;
+	bad(&f, SENDER, "sender 0");
+
+	/* Message frames. */
+	h = hdr(&f, VSYNC_FT_MCAST, ring.member);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, SHORT, "message frame without its body");
+	h = (struct vsync_hdr *)f.b;
+	mcast_one(&f, ring.seq + 1);
+	h->ring_seq = htobe64(ring.ring_seq + 4096);
+	bad(&f, RING, "message frame of another ring");
+	mcast_one(&f, ring.seq + 1);
+	h->ring_rep = htonl(ring.rep + 1000);
+	bad(&f, RING, "message frame of another representative");
+	mcast_one(&f, ring.seq + 1);
+	h->src = htonl(999);
+	bad(&f, SENDER, "message frame from a node not in the ring");
+	m = mcast_one(&f, ring.seq + 1);
+	m->origin = htonl(999);
+	bad(&f, SENDER, "message frame ordered by a node not in the ring");
+	m = mcast_one(&f, ring.seq + 1);
+	m->seq = 0;
+	bad(&f, MALFORMED, "sequence number 0");
+	m = mcast_one(&f, ring.seq + 1);
+	m->origin = 0;
+	bad(&f, SENDER, "origin 0");
+	m = mcast_one(&f, ring.seq + 1);
+	m->flags = htons(0x8000);
+	bad(&f, MALFORMED, "unknown frame flag");
+	m = mcast_one(&f, ring.seq + 1);
+	m->count = 0;
+	bad(&f, MALFORMED, "no entries");
+	m = mcast_one(&f, ring.seq + 1);
+	m->count = htons(2);
+	bad(&f, MALFORMED, "fewer entries than counted");
+	mcast_one(&f, ring.seq + 1);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, MALFORMED, "bytes after the last entry");
+	for (i = 0; i < 7; i++) {
+		static const char *const what[] = {
+			"group name of 0 bytes", "group name of 64 bytes",
+			"entry longer than its message",
+			"message over VSYNC_MSG_MAX",
+			"whole message with len != total",
+			"unknown entry flag", "entry data past the frame",
+		};
+
+		m = mcast(&f, ring.seq + 1);
+		m->count = htons(1);
+		e = entry(&f, 8, VSYNC_EF_FIRST | VSYNC_EF_LAST);
+		switch (i) {
+		case 0: e->name_len = 0; break;
+		case 1: e->name_len = 64; break;
+		case 2: e->total = htonl(4); e->flags = htons(VSYNC_EF_FIRST);
+			break;
+		case 3: e->total = htonl(VSYNC_MSG_MAX + 1);
+			e->flags = htons(VSYNC_EF_FIRST); break;
+		case 4: e->total = htonl(16); break;
+		case 5: e->flags |= htons(0x0100); break;
+		case 6: e->len = e->total = htonl(400); break;
+		}
+		finish(&f);
+		bad(&f, MALFORMED, what[i]);
+	}
+	m = mcast(&f, ring.seq + 1);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	m->count = htons(1);
+	put(&f, sizeof(struct vsync_recov));
+	finish(&f);
+	bad(&f, MALFORMED, "recovery frame with entries of its own");
+	m = mcast(&f, ring.seq + 1);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	put(&f, 4);
+	finish(&f);
+	bad(&f, MALFORMED, "recovery frame without the old ring's id");
+	m = mcast(&f, ring.seq + 1);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	put(&f, sizeof(struct vsync_recov));
+	m = put(&f, sizeof(*m));
+	m->seq = htobe64(1);
+	m->origin = htonl(ring.member);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	put(&f, sizeof(struct vsync_recov));
+	finish(&f);
+	bad(&f, MALFORMED, "recovery frame inside a recovery frame");
+	mcast_one(&f, far);
+	bad(&f, SEQ, "sequence number past the window");
+
+	/* Tokens: broadcast, so every member checks them. */
+	hdr(&f, VSYNC_FT_TOKEN, ring.member);
+	put(&f, 20);
+	finish(&f);
+	bad(&f, SHORT, "token without its body");
+	t = token(&f, ring.member, 65);
+	bad(&f, MALFORMED, "token asking for 65 retransmissions");
+	t = token(&f, ring.member, 2);
+	t->n_rtr = htons(3);
+	bad(&f, MALFORMED, "token shorter than its requests");
+	t = token(&f, ring.member, 0);
+	t->aru = htobe64(ring.seq + 1);
+	bad(&f, MALFORMED, "token whose aru is past its seq");
+	t = token(&f, ring.member, 0);
+	((struct vsync_hdr *)f.b)->ring_seq = htobe64(ring.ring_seq + 4096);
+	bad(&f, RING, "token of another ring");
+	token(&f, 999, 0);
+	bad(&f, SENDER, "token from a node not in the ring");
+
+	/* Membership. */
+	hdr(&f, VSYNC_FT_JOIN, 999);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, SHORT, "join without its body");
+	for (i = 0; i < 9; i++) {
+		static const char *const what[] = {
+			"join with no node", "join with 33 nodes",
+			"join with a wrong hardware address length",
+			"join longer than its sets",
+			"join naming node 0", "join naming a node twice",
+			"join whose sender is not in it",
+			"join of a ring sequence number of 2^63",
+			"join that saw a ring sequence number of 2^63",
+		};
+		__be32 *ids;
+
+		j = join(&f, 999, 2);
+		ids = (__be32 *)(j + 1);
+		switch (i) {
+		case 0: j->n_proc = 0; break;
+		case 1: j->n_proc = htons(33); break;
+		case 2: j->hwaddr_len = bcast.sll_halen + 1; break;
+		case 3: put(&f, 4); finish(&f); break;
+		case 4: ids[1] = 0; break;
+		case 5: ids[1] = ids[0]; break;
+		case 6: ((struct vsync_hdr *)f.b)->src = htonl(998); break;
+		case 7: ((struct vsync_hdr *)f.b)->ring_seq =
+				htobe64(1ULL << 63);
+			break;
+		case 8: j->max_ring_seq = htobe64(UINT64_MAX); break;
+		}
+		bad(&f, MALFORMED, what[i]);
+	}
+	hdr(&f, VSYNC_FT_COMMIT, 1000);
+	put(&f, 4);
+	finish(&f);
+	bad(&f, SHORT, "commit token without its body");
+	for (i = 0; i < 6; i++) {
+		static const char *const what[] = {
+			"commit token of one node", "commit token of 33 nodes",
+			"commit token in rotation 3",
+			"commit token filled past its members",
+			"commit token with unsorted members",
+			"commit token longer than its members",
+		};
+		struct vsync_commit_memb *cm;
+
+		c = commit(&f, 3);
+		cm = (struct vsync_commit_memb *)(c + 1);
+		switch (i) {
+		case 0: c->n_memb = htons(1); break;
+		case 1: c->n_memb = htons(33); break;
+		case 2: c->rotation = 3; break;
+		case 3: c->filled = 4; break;
+		case 4: cm[0].id = htonl(1002); cm[2].id = htonl(1000); break;
+		case 5: put(&f, 8); finish(&f); break;
+		}
+		bad(&f, MALFORMED, what[i]);
+	}
+	hdr(&f, VSYNC_FT_WAKE, ring.member);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, MALFORMED, "wake with a body");
+	hdr(&f, VSYNC_FT_LEAVE, ring.member);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, MALFORMED, "leave with a body");
+	hdr(&f, VSYNC_FT_MERGE, 999);
+	put(&f, 8);
+	finish(&f);
+	bad(&f, MALFORMED, "merge with a body");
+
+	printf("member %u\n", ring.member);
+	for (i = 0; i < NREASON; i++)
+		printf("%s %u %u\n", reason_name[i], expect[0][i],
+		       expect[1][i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* split ID,ID,...                                                     */
+
+/*
+ * Joins in every member's name that fail all the others: each member hears
+ * that every other one fails it. The members must still end up in one
+ * ring. The joins carry each member's real hardware address (learned from
+ * its frames), so that they mislead about nothing else.
+ */
+static void cmd_split(const char *list)
+{
+	uint32_t ids[32];
+	uint8_t addr[32][20], buf[FRAME_MAX];
+	bool seen[32] = { false };
+	unsigned int n = 0, have = 0, i, k, round;
+	int64_t deadline;
+	const char *p = list;
+	struct frame f;
+	ssize_t len;
+
+	while (*p && n < 32) {
+		ids[n++] = strtoul(p, (char **)&p, 10);
+		if (*p == ',')
+			p++;
+	}
+	learn(buf, &len);
+	deadline = now_ms() + opt_wait_ms;
+	do {
+		const struct vsync_hdr *h = (const void *)buf;
+
+		if (len < (ssize_t)sizeof(*h) || h->version != PROTO_VERSION ||
+		    from.sll.sll_halen != bcast.sll_halen)
+			continue;
+		for (i = 0; i < n; i++) {
+			if (seen[i] || ntohl(h->src) != ids[i])
+				continue;
+			memcpy(addr[i], from.sll.sll_addr, bcast.sll_halen);
+			seen[i] = true;
+			have++;
+		}
+	} while (have < n && (len = recv_frame(buf, deadline)) > 0);
+	if (have < n) {
+		fprintf(stderr, "vsync-wire: frames of %u of %u members in %d ms\n",
+			have, n, opt_wait_ms);
+		exit(2);
+	}
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < n; i++) {
+			struct vsync_join *j;
+			__be32 *set;
+
+			hdr(&f, VSYNC_FT_JOIN, ids[i]);
+			j = put(&f, sizeof(*j));
+			j->max_ring_seq = htobe64(ring.ring_seq);
+			j->hwaddr_len = bcast.sll_halen;
+			memcpy(j->hwaddr, addr[i], bcast.sll_halen);
+			j->n_proc = htons(n);
+			j->n_fail = htons(n - 1);
+			set = put(&f, (2 * n - 1) * sizeof(*set));
+			/* The proc set: all; the fail set: all but ids[i]. */
+			for (k = 0; k < n; k++)
+				*set++ = htonl(ids[k]);
+			for (k = 0; k < n; k++)
+				if (k != i)
+					*set++ = htonl(ids[k]);
+			finish(&f);
+			send_frame(f.b, f.len);
+		}
+		usleep(30000);
+	}
+	printf("# joins of %u members failing each other sent, 3 rounds\n", n);
+}
+
+/* ------------------------------------------------------------------ */
+/* fuzz SEED N                                                         */
+
+static struct frame corpus[CORPUS_MAX];
+static unsigned int n_corpus;
+
+static void corpus_add(const void *b, size_t len)
+{
+	if (n_corpus == CORPUS_MAX || len > FRAME_MAX)
+		return;
+	memcpy(corpus[n_corpus].b, b, len);
+	corpus[n_corpus++].len = len;
+}
+
+static void mutate(struct frame *f)
+{
+	int k, n = 1 + random() % 4;
+	size_t off;
+
+	for (k = 0; k < n; k++) {
+		off = f->len ? random() % f->len : 0;
+		switch (random() % 8) {
+		case 0:		/* a bit */
+			if (f->len)
+				f->b[off] ^= 1 << (random() % 8);
+			break;
+		case 1:		/* a byte */
+			if (f->len)
+				f->b[off] = random();
+			break;
+		case 2:		/* an extreme byte */
+			if (f->len)
+				f->b[off] = random() & 1 ? 0xff : 0;
+			break;
+		case 3:		/* cut short */
+			f->len = off;
+			break;
+		case 4:		/* longer */
+			while (f->len < mtu && random() % 8)
+				f->b[f->len++] = random();
+			break;
+		case 5:		/* another type */
+			if (f->len > 1)
+				f->b[1] = 1 + random() % (__VSYNC_FT_MAX - 1);
+			break;
+		case 6:		/* the length field */
+			if (f->len >= 8)
+				*(uint32_t *)(f->b + 4) = htonl(random() %
+								(f->len + 64));
+			break;
+		case 7:		/* a 32-bit field past the header */
+			if (f->len >= 28) {
+				off = 24 + 4 * (random() % ((f->len - 24) / 4));
+				*(uint32_t *)(f->b + off) = random() & 1 ?
+					htonl(random() % 64) : random();
+			}
+			break;
+		}
+	}
+	if (random() % 4)	/* keep most a frame of version 1 */
+		f->b[0] = PROTO_VERSION;
+}
+
+static void cmd_fuzz(unsigned int seed, long count)
+{
+	uint8_t buf[FRAME_MAX];
+	int64_t deadline;
+	struct frame f;
+	unsigned int i;
+	ssize_t n;
+	long k;
+
+	learn(buf, &n);
+	corpus_add(buf, n);
+	deadline = now_ms() + opt_wait_ms;
+	while ((n = recv_frame(buf, deadline)) > 0)
+		if (n_corpus < CORPUS_MAX - __VSYNC_FT_MAX)
+			corpus_add(buf, n);
+	printf("# ring %u:%llu, member %u, %u frames collected\n", ring.rep,
+	       (unsigned long long)ring.ring_seq, ring.member, n_corpus);
+	mcast_one(&f, ring.seq + 1);
+	corpus_add(f.b, f.len);
+	token(&f, ring.member, 3);
+	corpus_add(f.b, f.len);
+	join(&f, ring.member, 3);
+	corpus_add(f.b, f.len);
+	commit(&f, 3);
+	corpus_add(f.b, f.len);
+	for (i = VSYNC_FT_LEAVE; i < __VSYNC_FT_MAX; i++) {
+		hdr(&f, i, ring.member);
+		finish(&f);
+		corpus_add(f.b, f.len);
+	}
+
+	srandom(seed);
+	for (k = 0; k < count; k++) {
+		f = corpus[random() % n_corpus];
+		mutate(&f);
+		if (f.len)
+			send_frame(f.b, f.len);
+	}
+	printf("# %ld mutated frames sent, seed %u\n", count, seed);
+}
+
+int main(int argc, char **argv)
+{
+	char *end;
+	int c;
+
+	while ((c = getopt(argc, argv, "i:e:w:")) != -1) {
+		switch (c) {
+		case 'i': opt_dev = optarg; break;
+		case 'e':
+			opt_ethertype = strtoul(optarg, &end, 0);
+			if (*end || !opt_ethertype || opt_ethertype > 0xffff)
+				usage();
+			break;
+		case 'w': opt_wait_ms = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (!opt_dev || optind >= argc)
+		usage();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	open_socket();
+
+	if (!strcmp(argv[optind], "frames") && optind + 2 == argc) {
+		cmd_frames(strtol(argv[optind + 1], NULL, 0));
+	} else if (!strcmp(argv[optind], "bad") && optind + 1 == argc) {
+		cmd_bad();
+	} else if (!strcmp(argv[optind], "split") && optind + 2 == argc) {
+		cmd_split(argv[optind + 1]);
+	} else if (!strcmp(argv[optind], "fuzz") && optind + 3 == argc) {
+		cmd_fuzz(strtoul(argv[optind + 1], NULL, 0),
+			 strtol(argv[optind + 2], NULL, 0));
+	} else {
+		usage();
+	}
+	return 0;
+}

@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# wire.sh: what a ring puts on the wire, and what it does with frames it
+# must not trust.
+#
+#      n1      n2      n3      n4         a ring of n1..n3; n4 has no ring:
+#     eth0    eth0    eth0    eth0        there tests/ring/vsync-wire sees
+#      |       |       |       |          the members' broadcasts and sends
+#      v1      v2      v3      v4         frames of its own to all of them
+#      +------ br0 ----+-------+
+#
+# 1. Framing: while the members send messages of 1000, 3000 and 64 bytes,
+#    every message that fits a frame travels whole in one entry (a split
+#    one costs every receiver a reassembly), a 3000-byte one is split.
+# 2. Bad frames: vsync-wire sends 60-odd frames, each with one fault
+#    (lengths, version, type, ring id, sender, sequence window, entries,
+#    token, join, commit, wake/leave/merge with a body) while the members
+#    send. Every member counts each in the drop counter it belongs to
+#    (exactly: vsyncadm -j ring show before and after), the traffic is
+#    delivered complete and in one order, and no member's view changes.
+# 3. Fuzz: WIRE_FUZZ (3000) random mutations of the frames the members
+#    sent and of made-up frames of every type (seed WIRE_SEED, random
+#    unless set; printed). Nothing on the wire is authenticated, so such
+#    frames may re-form the ring or be delivered (see protocol.rst); what
+#    must hold is that the ring survives: afterwards the three form one
+#    ring again and deliver new traffic complete and in one order.
+# 4. The kernel log is clean.
+#
+# With VSYNC_TEST_MEDIA=ib the nodes are fake_ipoib devices on one
+# partition (see ringlib.sh) and the EtherType is 0x88CA.
+
+source "${BASH_SOURCE[0]%/*}/ringlib.sh"
+
+FUZZ=${WIRE_FUZZ:-3000}
+SEED=${WIRE_SEED:-$((RANDOM * 32768 + RANDOM))}
+
+ring_require
+ring_build vsync-wire VSYNC_WIRE "$VSYNC_ROOT/kernel/proto.h" ||
+	fail_all "$VSYNC_WIRE is missing; run 'make -C tests/ring'"
+kmsg_mark
+
+if [[ $RING_MEDIA == ib ]]; then
+	ETHERTYPE=0x88CA
+else
+	ETHERTYPE=0x88B5
+fi
+members=(1 2 3)
+wire()
+{
+	ip netns exec n4 "$VSYNC_WIRE" -i "$RING_DEV" -e "$ETHERTYPE" "$@"
+}
+
+# drops I: "name value ..." of node I's drop counters and duplicate ids.
+drops()
+{
+	ip netns exec "n$1" "$VSYNCADM" -j ring show dev "$RING_DEV" |
+		python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+r = r[0] if isinstance(r, list) else r
+s = r.get("stats", {})
+print(" ".join("%s %d" % (k, v) for k, v in sorted(s.items())
+               if k.startswith("drop_") or k == "duplicate_node_id"))'
+}
+
+ring_setup 4 || fail_all "cannot create the topology"
+
+# ------------------------------------------------------------------
+# 1. Framing
+
+ring_add "${members[@]}"
+check_err $? "vsyncadm ring add failed"
+for i in "${members[@]}"
+do
+	node_start "$i" -n 60 -s 1000,1000,3000,64 -v 3 -Y -E
+done
+nodes_ready 30000 "${members[@]}"
+check_err $? "no ring of 3"
+wait_views 5000 1,2,3 "${members[@]}"
+check_err $? "the nodes disagree on the view"
+log_test "a ring of n1..n3, n4 outside it"
+[[ $RET -ne 0 ]] && tests_done
+
+wire -w 20000 frames 60 >"$RING_WORK/frames" 2>"$RING_WORK/frames.err" &
+wire_pid=$!
+msleep 500	# the tool's start: its socket must see the first frames
+nodes_go "${members[@]}"
+wait "$wire_pid"
+check_err $? "vsync-wire saw no 60 message frames: $(cat "$RING_WORK/frames.err")"
+nodes_wait "${members[@]}"
+check_err $? "a node did not finish"
+out=$(python3 - "$RING_WORK/frames" <<'EOF'
+import sys
+whole = split = bad = 0
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] != "F":
+        continue
+    for e in f[3:]:
+        ln, total, flags = e.split("/")
+        if "C" in flags:
+            continue
+        if ln == total and "F" in flags and "L" in flags:
+            whole += 1
+        elif int(total) <= 1000:
+            bad += 1
+            print("# split although it fits a frame: %s in frame %s" % (e, f[1]))
+        else:
+            split += 1
+print("# entries: %d whole messages, %d pieces of larger ones" % (whole, split))
+sys.exit(1 if bad or not whole or not split else 0)
+EOF
+)
+check_err $? "framing"
+printf '%s\n' "$out"
+out=$(check_logs --from-start --all-complete "${members[@]}")
+check_err $? "the logs differ"
+log_test "messages that fit a frame travel whole; larger ones are split"
+
+# ------------------------------------------------------------------
+# 2. Bad frames
+
+for i in "${members[@]}"
+do
+	node_start "$i" -n inf -r 100 -s 64,1000,3000 -v 3 -Y -E
+done
+nodes_ready 30000 "${members[@]}"
+check_err $? "the nodes did not start"
+wait_views 5000 1,2,3 "${members[@]}"
+check_err $? "the nodes disagree on the view"
+nodes_go "${members[@]}"
+declare -A before
+for i in "${members[@]}"
+do
+	before[$i]=$(drops "$i")
+done
+wire bad >"$RING_WORK/bad" 2>&1
+check_err $? "vsync-wire bad: $(tail -1 "$RING_WORK/bad")"
+msleep 300
+after=()
+for i in "${members[@]}"
+do
+	after[i]=$(drops "$i")
+done
+nodes_stop "${members[@]}"
+nodes_wait -t 20000 "${members[@]}"
+check_err $? "a node did not finish"
+log_info "$(grep -c '^# drop' "$RING_WORK/bad") bad frames sent"
+
+out=$(python3 - "$RING_WORK/bad" "${members[@]}" -- \
+	"${before[1]}" "${after[1]}" "${before[2]}" "${after[2]}" \
+	"${before[3]}" "${after[3]}" <<'EOF'
+import sys
+a = sys.argv[2:]
+nodes = a[:a.index("--")]
+snaps = a[a.index("--") + 1:]
+member = None
+want = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    if f[0] == "member":
+        member = f[1]
+    elif f[0].startswith("drop_") or f[0] == "duplicate_node_id":
+        want[f[0]] = (int(f[1]), int(f[2]))
+if member is None:
+    print("# vsync-wire printed no expectations")
+    sys.exit(1)
+def parse(s):
+    f = s.split()
+    return {f[i]: int(f[i + 1]) for i in range(0, len(f), 2)}
+bad = 0
+for k, node in enumerate(nodes):
+    b, c = parse(snaps[2 * k]), parse(snaps[2 * k + 1])
+    for name, (at_m, at_other) in sorted(want.items()):
+        exp = at_m if node == member else at_other
+        got = c.get(name, 0) - b.get(name, 0)
+        if got != exp:
+            bad += 1
+            print("# n%s: %s rose by %d, want %d" % (node, name, got, exp))
+    print("# n%s: %s" % (node, " ".join("%s+%d" % (n, c.get(n, 0) - b.get(n, 0))
+                                       for n in sorted(c) if c.get(n, 0) != b.get(n, 0))))
+sys.exit(1 if bad else 0)
+EOF
+)
+check_err $? "drop counters"
+printf '%s\n' "$out"
+log_test "every bad frame dropped and counted where it belongs"
+
+out=$(check_logs --from-start --all-complete "${members[@]}")
+check_err $? "the logs differ"
+for i in "${members[@]}"
+do
+	check_eq "$(log_count "$i" "T ")" 0 "transitional views at n$i"
+done
+log_test "the traffic meanwhile delivered complete, in order, without a view change"
+
+# ------------------------------------------------------------------
+# 3. Fuzz
+
+for i in "${members[@]}"
+do
+	node_start "$i" -n inf -r 100 -s 64,1000,3000 -v 3 -Y
+done
+nodes_ready 30000 "${members[@]}"
+check_err $? "the nodes did not start"
+nodes_go "${members[@]}"
+log_info "fuzz: $FUZZ frames, seed $SEED (WIRE_SEED=$SEED repeats them)"
+t0=$(now_ms)
+wire -w 1000 fuzz "$SEED" "$FUZZ" >"$RING_WORK/fuzz" 2>&1
+check_err $? "vsync-wire fuzz: $(tail -1 "$RING_WORK/fuzz")"
+log_info "$(head -1 "$RING_WORK/fuzz"), sent in $(($(now_ms) - t0)) ms"
+nodes_kill
+stats=$(ring_stats "${members[@]}")
+printf '%s\n' "$stats"
+
+busywait 20000 ring_show_check 1,2,3 "${members[@]}" >/dev/null
+check_err $? "no ring of n1..n3 after the fuzz: $(ring_show_check 1,2,3 "${members[@]}")"
+log_test "after $FUZZ mutated frames the ring of three is whole again"
+
+for i in "${members[@]}"
+do
+	node_start "$i" -n 100 -s 64,1000,3000 -v 3 -Y -E
+done
+nodes_ready 30000 "${members[@]}"
+check_err $? "the nodes did not start"
+wait_views 5000 1,2,3 "${members[@]}"
+check_err $? "the nodes disagree on the view"
+nodes_go "${members[@]}"
+nodes_wait -t 30000 "${members[@]}"
+check_err $? "a node did not finish"
+out=$(check_logs --from-start --all-complete "${members[@]}")
+check_err $? "the logs differ"
+log_test "and delivers new traffic complete and in one order"
+
+splats=$(kmsg_splats "$(kmsg_since)")
+check_eq "$splats" "" "kernel log"
+log_test "kernel log clean"
+
+tests_done
