@@ -294,7 +294,7 @@ void vsync_memb_gather(struct vsync_ring *r, u32 failed)
 
 	vsync_stop_ring_timers(r);
 	if (r->state != VSYNC_STATE_GATHER) {
-		netdev_dbg(r->dev, "vsync: gather from state %d (failed %u)\n",
+		vsync_dbg(r, "gather from state %d (failed %u)\n",
 			   r->state, failed);
 		r->heard = 0;
 		r->join_ticks = 0;
@@ -363,7 +363,7 @@ static bool vsync_fail_silent(struct vsync_ring *r)
 		    vsync_set_find(r->proc, r->n_proc, id) < 0 ||
 		    !vsync_set_add(r->fail, &r->n_fail, id))
 			continue;
-		netdev_dbg(r->dev, "vsync: member %u silent in gather: failed\n",
+		vsync_dbg(r, "member %u silent in gather: failed\n",
 			   id);
 		changed = true;
 	}
@@ -474,7 +474,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 		if (vsync_memb_index(r->memb, r->n_memb, s) >= 0 &&
 		    jseq < r->id.seq)
 			goto drop_quiet;	/* from before our ring */
-		netdev_dbg(r->dev, "vsync: join from %u ring %u:%llu\n", s,
+		vsync_dbg(r, "join from %u ring %u:%llu\n", s,
 			   ntohl(h->ring_rep), jseq);
 		vsync_memb_gather(r, 0);
 		break;
@@ -488,7 +488,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 				jlive[nj++] = jproc[i];
 		if (vsync_set_eq(jlive, nj, r->new_memb, r->n_new))
 			goto drop_quiet;	/* a late copy of the agreement */
-		netdev_dbg(r->dev, "vsync: join from %u aborts state %d\n", s,
+		vsync_dbg(r, "join from %u aborts state %d\n", s,
 			   r->state);
 		vsync_memb_gather(r, 0);
 		break;
@@ -627,7 +627,7 @@ static void vsync_commit_create(struct vsync_ring *r)
 	vsync_old_fill_mine(r, 0);
 	r->commit_rotation = 1;
 	r->commit_filled = 1;
-	netdev_dbg(r->dev, "vsync: commit ring %u:%llu with %d members\n",
+	vsync_dbg(r, "commit ring %u:%llu with %d members\n",
 		   r->new_id.rep, r->new_id.seq, r->n_new);
 	r->state = VSYNC_STATE_COMMIT;
 	vsync_ring_timer_stop(r, VSYNC_T_JOIN);
@@ -858,7 +858,7 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	vsync_group_regular(r, merged);
 	vsync_count(r, VSYNC_A_STATS_VIEW_CHANGES);
 	vsync_ring_notify_view(r);
-	netdev_dbg(r->dev, "vsync: ring %u:%llu installed with %d members\n",
+	vsync_dbg(r, "ring %u:%llu installed with %d members\n",
 		   r->id.rep, r->id.seq, r->n_memb);
 
 	/* Frames up to install_seq carried recovery only. */

@@ -42,6 +42,13 @@
 #define VSYNC_CONSENSUS_MAX		120000
 #define VSYNC_WINDOW_MAX		4096
 
+/*
+ * Debug messages of a ring (dynamic debug: "module vsync +p"). They name
+ * the node: in the tests every node's device is eth0.
+ */
+#define vsync_dbg(r, fmt, ...) \
+	netdev_dbg((r)->dev, "vsync %u: " fmt, (r)->node_id, ##__VA_ARGS__)
+
 /* Largest ring: the commit token must fit one frame at the minimum MTU. */
 #define VSYNC_MAX_NODES			32
 /* Frames a store holds, a power of two; bounds the sequence window. */

@@ -1223,7 +1223,7 @@ void vsync_srp_token_loss(struct vsync_ring *r)
 	if (r->state == VSYNC_STATE_GATHER)
 		return;
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
-	netdev_dbg(r->dev, "vsync: token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
+	vsync_dbg(r, "token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
 		   r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,
 		   r->tok.aru, r->tok_held, r->tok_sent,
 		   hrtimer_is_queued(&r->timer[VSYNC_T_RETRANS]),
