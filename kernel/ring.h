@@ -46,8 +46,11 @@
  * Debug messages of a ring (dynamic debug: "module vsync +p"). They name
  * the node: in the tests every node's device is eth0.
  */
-#define vsync_dbg(r, fmt, ...) \
-	netdev_dbg((r)->dev, "vsync %u: " fmt, (r)->node_id, ##__VA_ARGS__)
+#define vsync_dbg(r, fmt, ...) do {					\
+	const struct vsync_ring *__r = (r);				\
+									\
+	netdev_dbg(__r->dev, "vsync %u: " fmt, __r->node_id, ##__VA_ARGS__); \
+} while (0)
 
 /* Largest ring: the commit token must fit one frame at the minimum MTU. */
 #define VSYNC_MAX_NODES			32

@@ -1224,10 +1224,10 @@ void vsync_srp_token_loss(struct vsync_ring *r)
 		return;
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
 	vsync_dbg(r, "token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
-		   r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,
-		   r->tok.aru, r->tok_held, r->tok_sent,
-		   hrtimer_is_queued(&r->timer[VSYNC_T_RETRANS]),
-		   hrtimer_is_queued(&r->timer[VSYNC_T_HOLD]));
+		  r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,
+		  r->tok.aru, r->tok_held, r->tok_sent,
+		  hrtimer_is_queued(&r->timer[VSYNC_T_RETRANS]),
+		  hrtimer_is_queued(&r->timer[VSYNC_T_HOLD]));
 	vsync_memb_gather(r, 0);
 }
 
