@@ -21,8 +21,9 @@
  *                 then "drop_short AT_M AT_OTHERS" ... (member M sees
  *                 frames with its own id as duplicate_node_id once they
  *                 pass the header); "# ..." lines name every frame
- *   split IDS     send joins in the name of each member IDS (comma-
- *                 separated) that fail all the others, three times
+ *   split ID=HWADDR,...  send joins in the name of each member listed,
+ *                 with its hardware address, each failing the next one,
+ *                 three times
  *   fuzz SEED N   learn the ring, collect the frames seen during -w
  *                 milliseconds and add one made-up frame of every type,
  *                 then send N random mutations of them (SEED: srandom)
@@ -95,7 +96,8 @@ static void die(const char *fmt, ...)
 static void usage(void)
 {
 	fprintf(stderr,
-"usage: vsync-wire [options] frames COUNT | bad | split IDS | fuzz SEED N\n"
+"usage: vsync-wire [options] frames COUNT | bad | split ID=HWADDR,... |\n"
+"       fuzz SEED N\n"
 "  -i DEV        the device (required)\n"
 "  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
@@ -693,48 +695,39 @@ static void cmd_bad(void)
 /* split ID,ID,...                                                     */
 
 /*
- * Joins in every member's name that fail all the others: each member hears
- * that every other one fails it. The members must still end up in one
- * ring. The joins carry each member's real hardware address (learned from
+ * Joins in every member's name, each failing the next member: in a ring of
+ * three, 1 fails 2, 2 fails 3 and 3 fails 1. The members must still end up
+ * in one ring. The joins carry each member's real hardware address (learned from
  * its frames), so that they mislead about nothing else.
  */
 static void cmd_split(const char *list)
 {
 	uint32_t ids[32];
 	uint8_t addr[32][20], buf[FRAME_MAX];
-	bool seen[32] = { false };
-	unsigned int n = 0, have = 0, i, k, round;
-	int64_t deadline;
+	unsigned int n = 0, i, k, round, b, len;
 	const char *p = list;
 	struct frame f;
-	ssize_t len;
 
+	/* ID=HWADDR,ID=HWADDR,... */
 	while (*p && n < 32) {
-		ids[n++] = strtoul(p, (char **)&p, 10);
+		ids[n] = strtoul(p, (char **)&p, 10);
+		if (*p++ != '=')
+			usage();
+		for (len = 0; len < bcast.sll_halen; len++) {
+			if (sscanf(p, "%2x", &b) != 1)
+				usage();
+			addr[n][len] = b;
+			p += 2;
+			if (*p == ':')
+				p++;
+		}
+		n++;
 		if (*p == ',')
 			p++;
 	}
-	learn(buf, &len);
-	deadline = now_ms() + opt_wait_ms;
-	do {
-		const struct vsync_hdr *h = (const void *)buf;
-
-		if (len < (ssize_t)sizeof(*h) || h->version != PROTO_VERSION ||
-		    from.sll.sll_halen != bcast.sll_halen)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (seen[i] || ntohl(h->src) != ids[i])
-				continue;
-			memcpy(addr[i], from.sll.sll_addr, bcast.sll_halen);
-			seen[i] = true;
-			have++;
-		}
-	} while (have < n && (len = recv_frame(buf, deadline)) > 0);
-	if (have < n) {
-		fprintf(stderr, "vsync-wire: frames of %u of %u members in %d ms\n",
-			have, n, opt_wait_ms);
-		exit(2);
-	}
+	if (!n)
+		usage();
+	learn(buf, NULL);
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < n; i++) {
 			struct vsync_join *j;
@@ -746,20 +739,19 @@ static void cmd_split(const char *list)
 			j->hwaddr_len = bcast.sll_halen;
 			memcpy(j->hwaddr, addr[i], bcast.sll_halen);
 			j->n_proc = htons(n);
-			j->n_fail = htons(n - 1);
-			set = put(&f, (2 * n - 1) * sizeof(*set));
-			/* The proc set: all; the fail set: all but ids[i]. */
+			j->n_fail = htons(1);
+			set = put(&f, (n + 1) * sizeof(*set));
+			/* The proc set: all; the fail set: the next one. */
 			for (k = 0; k < n; k++)
 				*set++ = htonl(ids[k]);
-			for (k = 0; k < n; k++)
-				if (k != i)
-					*set++ = htonl(ids[k]);
+			*set = htonl(ids[(i + 1) % n]);
 			finish(&f);
 			send_frame(f.b, f.len);
 		}
 		usleep(30000);
 	}
-	printf("# joins of %u members failing each other sent, 3 rounds\n", n);
+	printf("# joins of %u members each failing the next sent, 3 rounds\n",
+	       n);
 }
 
 /* ------------------------------------------------------------------ */
