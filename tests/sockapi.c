@@ -1284,7 +1284,11 @@ static void __check_view(struct __test_metadata *_metadata,
 		TH_LOG("view of %u members in %zd bytes", vv->vv_count,
 		       it->ret);
 	ASSERT_GE(MAX_MEMBERS, vv->vv_count);
-	EXPECT_EQ(0, vv->vv_reserved);
+	if (vv->vv_kind == VSYNC_KIND_VIEW_REGULAR) {
+		EXPECT_EQ(0, vv->vv_old_rep);
+	} else {
+		EXPECT_NE(0, vv->vv_old_rep);
+	}
 	for (i = 1; i < vv->vv_count; i++)
 		ASSERT_GT(0, member_cmp(&vv->vv_members[i - 1],
 					&vv->vv_members[i]))

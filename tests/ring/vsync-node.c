@@ -8,12 +8,13 @@
  *
  *	# vsync-node node=N port=P group=G ...  header and comments
  *	R REP:SEQ:VSEQ N/P,N/P,... t=MS  a regular view of the group
- *	T REP:SEQ:VSEQ N/P,N/P,... t=MS  a transitional view
+ *	T REP:SEQ:OSEQ:OREP N/P,... t=MS a transitional view
  *	D NODE PORT COUNTER LEN ok       a data message (BAD: failed its check)
  *	E TEXT                           something the socket must never do
  *	X REASON sent=K ...              the last line: why the node stopped
  *
- * A view names itself by vv_ring_rep:vv_ring_seq:vv_seq and lists its
+ * A view names itself by vv_ring_rep:vv_ring_seq:vv_seq (and, if
+ * transitional, :vv_old_rep: with vv_seq, the old ring) and lists its
  * members as node/port, "-" when there are none; t= is CLOCK_REALTIME in
  * milliseconds, for measuring how long changes take.
  *
@@ -431,10 +432,13 @@ static void handle_view(uint32_t kind, const unsigned char *p, size_t len)
 			self = true;
 	}
 	n_views++;
-	fprintf(logf, "%c %u:%" PRIu64 ":%" PRIu64 " ",
+	fprintf(logf, "%c %u:%" PRIu64 ":%" PRIu64,
 		kind == VSYNC_KIND_VIEW_REGULAR ? 'R' : 'T',
 		v->vv_ring_rep, (uint64_t)v->vv_ring_seq,
 		(uint64_t)v->vv_seq);
+	if (kind != VSYNC_KIND_VIEW_REGULAR)
+		fprintf(logf, ":%u", v->vv_old_rep);
+	fputc(' ', logf);
 	print_members(logf, v->vv_members, n);
 	fprintf(logf, " t=%lld\n", now_real_ms());
 	if (kind == VSYNC_KIND_VIEW_REGULAR) {

@@ -448,19 +448,23 @@ struct vsync_member {
  * @vv_kind: VSYNC_KIND_VIEW_TRANSITIONAL or VSYNC_KIND_VIEW_REGULAR
  * @vv_count: number of entries in @vv_members
  * @vv_ring_rep: ring id, representative node
- * @vv_reserved: zero
+ * @vv_old_rep: a transitional view: the representative of the old ring
+ *	its members come from; 0 in a regular view
  * @vv_ring_seq: ring id, sequence
- * @vv_seq: sequence number of the frame on ring (@vv_ring_rep,
- *	@vv_ring_seq) whose join or leave caused the view, 0 for a view caused
- *	by a configuration change. (@vv_ring_rep, @vv_ring_seq, @vv_seq,
- *	@vv_kind) names a view: every member that sees it sees the same.
+ * @vv_seq: a regular view: the sequence number of the frame on ring
+ *	(@vv_ring_rep, @vv_ring_seq) whose join or leave caused the view, 0
+ *	for one caused by a configuration change; a transitional view: the
+ *	sequence of the old ring its members come from. (@vv_ring_rep,
+ *	@vv_ring_seq, @vv_seq, @vv_kind, @vv_old_rep) names a view: every
+ *	member that sees it sees the same. (A ring formed from several old
+ *	rings has a transitional view for each, with the members of each.)
  * @vv_members: the members, sorted by node id then port
  */
 struct vsync_view {
 	__u32			vv_kind;
 	__u32			vv_count;
 	__u32			vv_ring_rep;
-	__u32			vv_reserved;
+	__u32			vv_old_rep;
 	__u64			vv_ring_seq;
 	__u64			vv_seq;
 	struct vsync_member	vv_members[];
