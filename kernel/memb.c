@@ -88,6 +88,14 @@ int vsync_memb_index(const struct vsync_node *set, int n, u32 id)
 	return -1;
 }
 
+/* A ring sequence number from the wire: see VSYNC_RING_SEQ_LIMIT. */
+static bool vsync_ring_seq_ok(const struct vsync_ring *r, u64 seq)
+{
+	return seq < VSYNC_RING_SEQ_LIMIT &&
+	       (seq <= r->max_ring_seq ||
+		seq - r->max_ring_seq <= VSYNC_RING_SEQ_JUMP);
+}
+
 static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr)
 {
 	int i = vsync_memb_index(r->nodes, r->n_nodes, id);
@@ -439,8 +447,8 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	nf = ntohs(j->n_fail);
 	why = VSYNC_A_STATS_DROP_MALFORMED;
 	if (!np || np > VSYNC_MAX_NODES || nf > VSYNC_MAX_NODES ||
-	    be64_to_cpu(h->ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
-	    be64_to_cpu(j->max_ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
+	    !vsync_ring_seq_ok(r, be64_to_cpu(h->ring_seq)) ||
+	    !vsync_ring_seq_ok(r, be64_to_cpu(j->max_ring_seq)) ||
 	    j->hwaddr_len != r->media->hwaddr_len ||
 	    skb->len != sizeof(*h) + sizeof(*j) + (np + nf) * sizeof(*ids))
 		goto drop;
@@ -693,7 +701,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 	if (n < 2 || n > VSYNC_MAX_NODES ||
 	    (c->rotation != 1 && c->rotation != 2) || c->filled > n ||
 	    (c->rotation == 2 && c->filled != n) ||
-	    be64_to_cpu(h->ring_seq) >= VSYNC_RING_SEQ_LIMIT ||
+	    !vsync_ring_seq_ok(r, be64_to_cpu(h->ring_seq)) ||
 	    skb->len != sizeof(*h) + sizeof(*c) + n * sizeof(*cm))
 		goto drop;
 	cm = (const void *)(c + 1);

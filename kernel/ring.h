@@ -57,12 +57,16 @@
 /* Frames a store holds, a power of two; bounds the sequence window. */
 #define VSYNC_STORE_SIZE		16384
 /*
- * Ring sequence numbers start at the clock's seconds << 16 and grow by one
- * per new ring: far below this. A join or commit token naming one at or
- * above it is refused, so that no frame can bring the counter near its
- * wrap, after which new rings would look older than the old ones.
+ * Ring sequence numbers start at the clock's seconds << 16 (about 2^47) and
+ * grow by one per new ring; nodes differ by their clocks (2^41 a year). A
+ * join or commit token naming one at or above the limit, or more than the
+ * jump above the highest we know, is refused: a single frame could
+ * otherwise bring the counter to its wrap, after which new rings look
+ * older than old ones, or to the limit, after which every ring we make is
+ * refused.
  */
 #define VSYNC_RING_SEQ_LIMIT		BIT_ULL(63)
+#define VSYNC_RING_SEQ_JUMP		BIT_ULL(48)
 /* Retransmission requests one token carries. */
 #define VSYNC_RTR_MAX			64
 /* Smallest frame payload a device must carry. */
