@@ -216,13 +216,10 @@ static struct sk_buff *vsync_view_skb(struct vsync_ring *r, u32 kind,
 	v->vv_ring_rep = r->pos.rep;
 	v->vv_ring_seq = r->pos.seq;
 	v->vv_seq = r->pos_seq;
-	/*
-	 * Members of one new ring from different old rings see different
-	 * transitional views: the old ring makes each name its own.
-	 */
+	/* Transitional: the old ring makes the name (vsync_group_trans()). */
 	if (kind == VSYNC_KIND_VIEW_TRANSITIONAL) {
-		v->vv_old_rep = r->old_id.rep;
-		v->vv_seq = r->old_id.seq;
+		v->vv_old_rep = r->view_from.rep;
+		v->vv_seq = r->view_from.seq;
 	}
 	memcpy(v->vv_members, m, n * sizeof(*m));
 	VSYNC_RCV_CB(skb)->node = r->node_id;

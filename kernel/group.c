@@ -374,10 +374,18 @@ void vsync_group_trans(struct vsync_ring *r, const u32 *trans, int n)
 	u32 i, k;
 
 	/*
+	 * A transitional view is named by the new ring and the old one its
+	 * members come from, so that members of one new ring from different
+	 * old rings see views of different names.
+	 *
 	 * The ring changed again before a sync completed: go back to the
 	 * membership before it, the same on all members of this
-	 * transitional configuration, and sync afresh on the new ring.
+	 * transitional configuration, and sync afresh on the new ring. That
+	 * membership is the one of the ring we came from before the merge:
+	 * it names the view, since members from the other side of the merge
+	 * go back to theirs.
 	 */
+	r->view_from = r->syncing ? r->sync_from : r->old_id;
 	if (r->syncing) {
 		vsync_groups_free(&r->groups);
 		list_splice_init(&r->groups_before, &r->groups);
@@ -438,6 +446,7 @@ void vsync_group_regular(struct vsync_ring *r, bool merged)
 	}
 	list_splice_init(&r->groups, &r->groups_before);
 	r->syncing = true;
+	r->sync_from = r->old_id;
 	for (i = 0; i < r->n_memb; i++)
 		r->sync_pending[i] = r->memb[i].id;
 	r->n_sync_pending = r->n_memb;

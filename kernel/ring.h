@@ -296,6 +296,9 @@ enum vsync_timer {
  * @groups: process groups on this ring (group.c)
  * @groups_before: during a sync: the groups as they were before it
  * @syncing: after a merge, until every member's SYNC is delivered
+ * @sync_from: during a sync: the old ring we came from when it began
+ * @view_from: the old ring that names our transitional views (see
+ *	vsync_group_trans())
  * @group_resync: group state may differ from the others' (out of memory)
  * @group_gen: bumped on every membership change, for consistent dumps;
  *	written under the lock, read without it (READ_ONCE) by the dump
@@ -386,6 +389,8 @@ struct vsync_ring {
 	struct list_head groups;
 	struct list_head groups_before;
 	bool syncing;
+	struct vsync_ring_id sync_from;
+	struct vsync_ring_id view_from;
 	bool group_resync;
 	u32 group_gen;
 	u32 sync_pending[VSYNC_MAX_NODES];
