@@ -595,7 +595,8 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		chunk = min_t(u32, remaining, room & ~3);
 		if (chunk < remaining && count &&
 		    (chunk < VSYNC_MIN_FRAGMENT ||
-		     remaining <= max - VSYNC_FRAME_FIXED - sizeof(*e) - nl))
+		     remaining <= ((max - VSYNC_FRAME_FIXED - sizeof(*e) - nl) &
+				   ~3U)))
 			break;
 		if (!r->send_off)
 			eflags |= VSYNC_EF_FIRST;
