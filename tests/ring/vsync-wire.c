@@ -129,7 +129,7 @@ static void read_broadcast(void)
 	if (!f || !fgets(text, sizeof(text), f))
 		die("cannot read %s: %s", path, strerror(errno));
 	fclose(f);
-	while (n < 32 && sscanf(p, "%2x", &b) == 1) {
+	while (n < 20 && sscanf(p, "%2x", &b) == 1) {
 		bcast.sll_addr[n++] = b;
 		p += 2;
 		if (*p != ':')
@@ -617,7 +617,7 @@ static void cmd_bad(void)
 	put(&f, 8);
 	finish(&f);
 	bad(&f, SHORT, "join without its body");
-	for (i = 0; i < 9; i++) {
+	for (i = 0; i < 10; i++) {
 		static const char *const what[] = {
 			"join with no node", "join with 33 nodes",
 			"join with a wrong hardware address length",
@@ -626,6 +626,7 @@ static void cmd_bad(void)
 			"join whose sender is not in it",
 			"join of a ring sequence number of 2^63",
 			"join that saw a ring sequence number of 2^63",
+			"join that saw one 2^49 above the ring's",
 		};
 		__be32 *ids;
 
@@ -643,6 +644,9 @@ static void cmd_bad(void)
 				htobe64(1ULL << 63);
 			break;
 		case 8: j->max_ring_seq = htobe64(UINT64_MAX); break;
+		case 9: j->max_ring_seq = htobe64(ring.ring_seq +
+						 (1ULL << 49));
+			break;
 		}
 		bad(&f, MALFORMED, what[i]);
 	}
@@ -771,6 +775,7 @@ static void corpus_add(const void *b, size_t len)
 static void mutate(struct frame *f)
 {
 	int k, n = 1 + random() % 4;
+	uint32_t v;
 	size_t off;
 
 	for (k = 0; k < n; k++) {
@@ -800,15 +805,17 @@ static void mutate(struct frame *f)
 				f->b[1] = 1 + random() % (__VSYNC_FT_MAX - 1);
 			break;
 		case 6:		/* the length field */
-			if (f->len >= 8)
-				*(uint32_t *)(f->b + 4) = htonl(random() %
-								(f->len + 64));
+			if (f->len >= 8) {
+				v = htonl(random() % (f->len + 64));
+				memcpy(f->b + 4, &v, sizeof(v));
+			}
 			break;
 		case 7:		/* a 32-bit field past the header */
 			if (f->len >= 28) {
 				off = 24 + 4 * (random() % ((f->len - 24) / 4));
-				*(uint32_t *)(f->b + off) = random() & 1 ?
-					htonl(random() % 64) : random();
+				v = random() & 1 ? htonl(random() % 64) :
+						   (uint32_t)random();
+				memcpy(f->b + off, &v, sizeof(v));
 			}
 			break;
 		}

@@ -219,11 +219,26 @@ import json, sys
 r = json.load(sys.stdin)
 r = r[0] if isinstance(r, list) else r
 print(",".join("%d=%s" % (m["node_id"], m["hwaddr"]) for m in r["members"]))')
+ring_id()
+{
+	ip netns exec n1 "$VSYNCADM" -j ring show dev "$RING_DEV" |
+		python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+r = r[0] if isinstance(r, list) else r
+print("%s:%s" % (r["rep"], r["seq"]))'
+}
+id_before=$(ring_id)
 wire split "$addrs" >"$RING_WORK/split" 2>&1
 check_err $? "vsync-wire split: $(tail -1 "$RING_WORK/split")"
 t0=$(now_ms)
 if busywait 10000 ring_show_check 1,2,3 "${members[@]}" >/dev/null; then
 	log_info "one ring again $(($(now_ms) - t0)) ms after the joins"
+	[[ $(ring_id) != "$id_before" ]]
+	check_err $? "the ring is still $id_before: did the joins arrive?"
+	msleep 1000
+	ring_show_check 1,2,3 "${members[@]}"
+	check_err $? "the ring did not stay whole for a second"
 else
 	check_err 1 "no ring of n1..n3 10 s after the joins: $(ring_show_check 1,2,3 "${members[@]}")"
 fi
