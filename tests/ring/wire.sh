@@ -57,6 +57,23 @@ wire()
 	ip netns exec n4 "$VSYNC_WIRE" -i "$RING_DEV" -e "$ETHERTYPE" "$@"
 }
 
+# start_members ARGS...: a vsync-node with ARGS on every member, each
+# holding back until all three are in its view (-v 3 -Y); nodes_go starts
+# them.
+start_members()
+{
+	local i
+
+	for i in "${members[@]}"
+	do
+		node_start "$i" "$@" -v 3 -Y
+	done
+	nodes_ready 30000 "${members[@]}"
+	check_err $? "the nodes did not start"
+	wait_views 5000 1,2,3 "${members[@]}"
+	check_err $? "the nodes disagree on the view"
+}
+
 # drops I: "name value ..." of node I's drop counters and duplicate ids.
 drops()
 {
@@ -77,14 +94,7 @@ ring_setup 4 || fail_all "cannot create the topology"
 
 ring_add "${members[@]}"
 check_err $? "vsyncadm ring add failed"
-for i in "${members[@]}"
-do
-	node_start "$i" -n 60 -s 1000,1000,3000,64 -v 3 -Y -E
-done
-nodes_ready 30000 "${members[@]}"
-check_err $? "no ring of 3"
-wait_views 5000 1,2,3 "${members[@]}"
-check_err $? "the nodes disagree on the view"
+start_members -n 60 -s 1000,1000,3000,64 -E
 log_test "a ring of n1..n3, n4 outside it"
 [[ $RET -ne 0 ]] && tests_done
 
@@ -127,14 +137,7 @@ log_test "messages that fit a frame travel whole; larger ones are split"
 # ------------------------------------------------------------------
 # 2. Bad frames
 
-for i in "${members[@]}"
-do
-	node_start "$i" -n inf -r 100 -s 64,1000,3000 -v 3 -Y -E
-done
-nodes_ready 30000 "${members[@]}"
-check_err $? "the nodes did not start"
-wait_views 5000 1,2,3 "${members[@]}"
-check_err $? "the nodes disagree on the view"
+start_members -n inf -r 100 -s 64,1000,3000 -E
 nodes_go "${members[@]}"
 declare -A before
 for i in "${members[@]}"
@@ -204,14 +207,7 @@ log_test "the traffic meanwhile delivered complete, in order, without a view cha
 # ------------------------------------------------------------------
 # 3. Joins that fail each other in a cycle
 
-for i in "${members[@]}"
-do
-	node_start "$i" -n inf -r 100 -s 64,1000,3000 -v 3 -Y -E
-done
-nodes_ready 30000 "${members[@]}"
-check_err $? "the nodes did not start"
-wait_views 5000 1,2,3 "${members[@]}"
-check_err $? "the nodes disagree on the view"
+start_members -n inf -r 100 -s 64,1000,3000 -E
 nodes_go "${members[@]}"
 addrs=$(ip netns exec n1 "$VSYNCADM" -j ring show dev "$RING_DEV" |
 	python3 -c '
@@ -256,12 +252,7 @@ log_test "the traffic through it keeps virtual synchrony and one order"
 # ------------------------------------------------------------------
 # 4. Fuzz
 
-for i in "${members[@]}"
-do
-	node_start "$i" -n inf -r 100 -s 64,1000,3000 -v 3 -Y
-done
-nodes_ready 30000 "${members[@]}"
-check_err $? "the nodes did not start"
+start_members -n inf -r 100 -s 64,1000,3000
 nodes_go "${members[@]}"
 log_info "fuzz: $FUZZ frames, seed $SEED (WIRE_SEED=$SEED repeats them)"
 t0=$(now_ms)
@@ -276,14 +267,7 @@ busywait 20000 ring_show_check 1,2,3 "${members[@]}" >/dev/null
 check_err $? "no ring of n1..n3 after the fuzz: $(ring_show_check 1,2,3 "${members[@]}")"
 log_test "after $FUZZ mutated frames the ring of three is whole again"
 
-for i in "${members[@]}"
-do
-	node_start "$i" -n 100 -s 64,1000,3000 -v 3 -Y -E
-done
-nodes_ready 30000 "${members[@]}"
-check_err $? "the nodes did not start"
-wait_views 5000 1,2,3 "${members[@]}"
-check_err $? "the nodes disagree on the view"
+start_members -n 100 -s 64,1000,3000 -E
 nodes_go "${members[@]}"
 nodes_wait -t 30000 "${members[@]}"
 check_err $? "a node did not finish"
