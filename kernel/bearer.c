@@ -66,6 +66,13 @@ void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
 	__skb_queue_tail(&r->txq, skb);
 }
 
+/* Leave, merge and wake frames are a header and nothing more. */
+static bool vsync_header_only(u8 type)
+{
+	return type == VSYNC_FT_LEAVE || type == VSYNC_FT_MERGE ||
+	       type == VSYNC_FT_WAKE;
+}
+
 static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
 		     struct packet_type *pt, struct net_device *orig_dev)
 {
@@ -99,6 +106,9 @@ static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
 		goto drop;
 	why = VSYNC_A_STATS_DROP_SENDER;
 	if (!h->src)
+		goto drop;
+	why = VSYNC_A_STATS_DROP_MALFORMED;
+	if (vsync_header_only(h->type) && len != sizeof(*h))
 		goto drop;
 	why = VSYNC_A_STATS_DROP_NOMEM;
 	if (pskb_trim(skb, len) || skb_linearize(skb))

@@ -906,11 +906,6 @@ void vsync_memb_rcv_leave(struct vsync_ring *r, struct sk_buff *skb)
 	u32 s = ntohl(((const struct vsync_hdr *)skb->data)->src);
 	bool ours;
 
-	if (skb->len != sizeof(struct vsync_hdr)) {
-		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
-		kfree_skb(skb);
-		return;
-	}
 	consume_skb(skb);
 	/*
 	 * Only a node of the ring we have, or are forming, matters; the
@@ -956,11 +951,6 @@ void vsync_memb_rcv_merge(struct vsync_ring *r, struct sk_buff *skb)
 	u32 s = ntohl(h->src);
 	bool foreign;
 
-	if (skb->len != sizeof(*h)) {
-		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
-		kfree_skb(skb);
-		return;
-	}
 	foreign = vsync_memb_index(r->memb, r->n_memb, s) < 0 &&
 		  (ntohl(h->ring_rep) != r->id.rep ||
 		   be64_to_cpu(h->ring_seq) != r->id.seq);

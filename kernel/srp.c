@@ -1151,9 +1151,7 @@ void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb)
 	const struct vsync_hdr *h = (const void *)skb->data;
 	int why;
 
-	why = VSYNC_A_STATS_DROP_MALFORMED;
-	if (skb->len != sizeof(*h))
-		goto drop;
+	/* Header only: vsync_rcv() checked. */
 	if (r->state != VSYNC_STATE_OPERATIONAL)
 		goto drop_quiet;
 	why = VSYNC_A_STATS_DROP_RING;
