@@ -56,7 +56,8 @@
 
 #define FRAME_MAX	2048
 #define CORPUS_MAX	256
-#define PROTO_VERSION	1
+#define HWADDR_MAX	20	/* IPoIB's */
+#define MAX_NODES	32	/* VSYNC_MAX_NODES of kernel/ring.h */
 
 static const char *opt_dev;
 static unsigned int opt_ethertype = 0x88B5;
@@ -66,7 +67,7 @@ static int fd = -1;
 /* sockaddr_ll has room for 8 address bytes; IPoIB's take 20. */
 static union {
 	struct sockaddr_ll sll;
-	uint8_t room[offsetof(struct sockaddr_ll, sll_addr) + 32];
+	uint8_t room[offsetof(struct sockaddr_ll, sll_addr) + HWADDR_MAX];
 } dst;
 #define bcast dst.sll
 static size_t mtu;
@@ -77,8 +78,6 @@ static struct {
 	uint64_t ring_seq;
 	uint32_t member;	/* the frame's sender, a member */
 	uint64_t seq;		/* its sequence number */
-	uint8_t hwaddr[20];
-	unsigned int hwaddr_len;
 } ring;
 
 static void die(const char *fmt, ...)
@@ -114,14 +113,32 @@ static int64_t now_ms(void)
 }
 
 /*
- * "ff:ff:..." from /sys/class/net/DEV/broadcast into bcast. That is the
- * sysfs of the namespace it was mounted in: run the tool in the node's
- * namespace with "ip netns exec", which mounts the namespace's own.
+ * A hardware address "aa:bb:..." at *p into @out (at most HWADDR_MAX
+ * bytes); *p is left after it. Return: its length, 0 if there is none.
+ */
+static unsigned int parse_hwaddr(const char **p, uint8_t *out)
+{
+	unsigned int n = 0, b;
+
+	while (n < HWADDR_MAX && sscanf(*p, "%2x", &b) == 1) {
+		out[n++] = b;
+		*p += 2;
+		if (**p != ':')
+			break;
+		(*p)++;
+	}
+	return n;
+}
+
+/*
+ * The broadcast address from /sys/class/net/DEV/broadcast into bcast.
+ * That is the sysfs of the namespace it was mounted in: run the tool in
+ * the node's namespace with "ip netns exec", which mounts its own.
  */
 static void read_broadcast(void)
 {
-	char path[PATH_MAX], text[128], *p = text;
-	unsigned int n = 0, b;
+	char path[PATH_MAX], text[128];
+	const char *p = text;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/broadcast", opt_dev);
@@ -129,16 +146,9 @@ static void read_broadcast(void)
 	if (!f || !fgets(text, sizeof(text), f))
 		die("cannot read %s: %s", path, strerror(errno));
 	fclose(f);
-	while (n < 20 && sscanf(p, "%2x", &b) == 1) {
-		bcast.sll_addr[n++] = b;
-		p += 2;
-		if (*p != ':')
-			break;
-		p++;
-	}
-	if (!n)
+	bcast.sll_halen = parse_hwaddr(&p, bcast.sll_addr);
+	if (!bcast.sll_halen)
 		die("%s: no broadcast address", opt_dev);
-	bcast.sll_halen = n;
 }
 
 static void open_socket(void)
@@ -166,17 +176,10 @@ static void open_socket(void)
 	mtu = ifr.ifr_mtu < FRAME_MAX ? ifr.ifr_mtu : FRAME_MAX;
 }
 
-/* Where the last frame recv_frame() returned came from. */
-static union {
-	struct sockaddr_ll sll;
-	uint8_t room[offsetof(struct sockaddr_ll, sll_addr) + 32];
-} from;
-
 /* The next frame within @deadline (ms, CLOCK_MONOTONIC); 0 on timeout. */
 static ssize_t recv_frame(uint8_t *buf, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	socklen_t alen;
 	ssize_t n;
 
 	for (;;) {
@@ -186,9 +189,7 @@ static ssize_t recv_frame(uint8_t *buf, int64_t deadline)
 			return 0;
 		if (poll(&p, 1, left) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
-		alen = sizeof(from);
-		n = recvfrom(fd, buf, FRAME_MAX, MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &alen);
+		n = recv(fd, buf, FRAME_MAX, MSG_DONTWAIT);
 		if (n > 0)
 			return n;
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
@@ -216,7 +217,7 @@ static bool is_mcast(const uint8_t *buf, ssize_t n)
 	const struct vsync_hdr *h = (const void *)buf;
 
 	return n >= (ssize_t)(sizeof(*h) + sizeof(struct vsync_mcast)) &&
-	       h->version == PROTO_VERSION && h->type == VSYNC_FT_MCAST;
+	       h->version == VSYNC_PROTOCOL_VERSION && h->type == VSYNC_FT_MCAST;
 }
 
 /* Wait for a message frame of the ring and note what it says. */
@@ -315,7 +316,7 @@ static struct vsync_hdr *hdr(struct frame *f, uint8_t type, uint32_t src)
 
 	f->len = 0;
 	h = put(f, sizeof(*h));
-	h->version = PROTO_VERSION;
+	h->version = VSYNC_PROTOCOL_VERSION;
 	h->type = type;
 	h->src = htonl(src);
 	h->ring_rep = htonl(ring.rep);
@@ -353,7 +354,7 @@ static struct vsync_entry *entry(struct frame *f, uint32_t len, uint16_t fl)
 	return e;
 }
 
-/* A message frame far ahead of the ring (its store never takes it). */
+/* A message frame with one whole 8-byte message. */
 static struct vsync_mcast *mcast_one(struct frame *f, uint64_t seq)
 {
 	struct vsync_mcast *m = mcast(f, seq);
@@ -433,15 +434,20 @@ static const char *const reason_name[NREASON] = {
 /* What the members count: [0] the member whose id we use, [1] others. */
 static unsigned int expect[2][NREASON];
 
-/* The checks every frame passes first, before its sender is looked at. */
+/*
+ * The checks vsync_rcv() makes of every frame before it looks at the
+ * sender: a frame that fails one is counted so at every member.
+ */
 static bool header_fault(const struct frame *f)
 {
 	const struct vsync_hdr *h = (const void *)f->b;
 
-	return f->len < sizeof(*h) || h->version != PROTO_VERSION ||
+	return f->len < sizeof(*h) || h->version != VSYNC_PROTOCOL_VERSION ||
 	       !h->type || h->type >= __VSYNC_FT_MAX ||
 	       ntohl(h->len) < sizeof(*h) || ntohl(h->len) > f->len ||
-	       !h->src;
+	       !h->src ||
+	       ((h->type == VSYNC_FT_LEAVE || h->type == VSYNC_FT_MERGE ||
+		 h->type == VSYNC_FT_WAKE) && ntohl(h->len) != sizeof(*h));
 }
 
 static void bad(struct frame *f, enum reason why, const char *what)
@@ -472,6 +478,7 @@ static void cmd_bad(void)
 	uint64_t far;
 	int i;
 
+	h = (struct vsync_hdr *)f.b;	/* every frame's header */
 	learn(buf, NULL);
 	printf("# ring %u:%llu, member %u, frame %llu\n", ring.rep,
 	       (unsigned long long)ring.ring_seq, ring.member,
@@ -481,10 +488,10 @@ static void cmd_bad(void)
 
 	/* The common header. */
 	mcast_one(&f, far);
-	((struct vsync_hdr *)f.b)->len = htonl(8);
+	h->len = htonl(8);
 	bad(&f, SHORT, "length below the header");
 	mcast_one(&f, far);
-	((struct vsync_hdr *)f.b)->len = htonl(f.len + 100);
+	h->len = htonl(f.len + 100);
 	bad(&f, SHORT, "length past the frame");
 	f.len = 10;
 	bad(&f, SHORT, "10 bytes");
@@ -492,26 +499,25 @@ static void cmd_bad(void)
 		static const uint8_t v[] = { 0, 2, 255 };
 
 		mcast_one(&f, far);
-		((struct vsync_hdr *)f.b)->version = v[i];
+		h->version = v[i];
 		bad(&f, VERSION, "another version");
 	}
 	for (i = 0; i < 3; i++) {
 		static const uint8_t ty[] = { 0, __VSYNC_FT_MAX, 255 };
 
 		mcast_one(&f, far);
-		((struct vsync_hdr *)f.b)->type = ty[i];
+		h->type = ty[i];
 		bad(&f, TYPE, "unknown type");
 	}
 	mcast_one(&f, far);
-	((struct vsync_hdr *)f.b)->src = 0;
+	h->src = 0;
 	bad(&f, SENDER, "sender 0");
 
 	/* Message frames. */
-	h = hdr(&f, VSYNC_FT_MCAST, ring.member);
+	hdr(&f, VSYNC_FT_MCAST, ring.member);
 	put(&f, 8);
 	finish(&f);
 	bad(&f, SHORT, "message frame without its body");
-	h = (struct vsync_hdr *)f.b;
 	mcast_one(&f, ring.seq + 1);
 	h->ring_seq = htobe64(ring.ring_seq + 4096);
 	bad(&f, RING, "message frame of another ring");
@@ -607,7 +613,7 @@ static void cmd_bad(void)
 	t->aru = htobe64(ring.seq + 1);
 	bad(&f, MALFORMED, "token whose aru is past its seq");
 	t = token(&f, ring.member, 0);
-	((struct vsync_hdr *)f.b)->ring_seq = htobe64(ring.ring_seq + 4096);
+	h->ring_seq = htobe64(ring.ring_seq + 4096);
 	bad(&f, RING, "token of another ring");
 	token(&f, 999, 0);
 	bad(&f, SENDER, "token from a node not in the ring");
@@ -639,8 +645,8 @@ static void cmd_bad(void)
 		case 3: put(&f, 4); finish(&f); break;
 		case 4: ids[1] = 0; break;
 		case 5: ids[1] = ids[0]; break;
-		case 6: ((struct vsync_hdr *)f.b)->src = htonl(998); break;
-		case 7: ((struct vsync_hdr *)f.b)->ring_seq =
+		case 6: h->src = htonl(998); break;
+		case 7: h->ring_seq =
 				htobe64(1ULL << 63);
 			break;
 		case 8: j->max_ring_seq = htobe64(UINT64_MAX); break;
@@ -696,35 +702,29 @@ static void cmd_bad(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* split ID,ID,...                                                     */
+/* split ID=HWADDR,...                                                 */
 
 /*
  * Joins in every member's name, each failing the next member: in a ring of
  * three, 1 fails 2, 2 fails 3 and 3 fails 1. The members must still end up
- * in one ring. The joins carry each member's real hardware address (learned from
- * its frames), so that they mislead about nothing else.
+ * in one ring. The joins carry each member's real hardware address (from the
+ * command line: IPoIB's receive path gives no source address), so that
+ * they mislead about nothing else.
  */
 static void cmd_split(const char *list)
 {
-	uint32_t ids[32];
-	uint8_t addr[32][20], buf[FRAME_MAX];
-	unsigned int n = 0, i, k, round, b, len;
+	uint32_t ids[MAX_NODES];
+	uint8_t addr[MAX_NODES][HWADDR_MAX], buf[FRAME_MAX];
+	unsigned int n = 0, i, k, round;
 	const char *p = list;
 	struct frame f;
 
 	/* ID=HWADDR,ID=HWADDR,... */
-	while (*p && n < 32) {
+	while (*p && n < MAX_NODES) {
 		ids[n] = strtoul(p, (char **)&p, 10);
-		if (*p++ != '=')
+		if (*p++ != '=' ||
+		    parse_hwaddr(&p, addr[n]) != bcast.sll_halen)
 			usage();
-		for (len = 0; len < bcast.sll_halen; len++) {
-			if (sscanf(p, "%2x", &b) != 1)
-				usage();
-			addr[n][len] = b;
-			p += 2;
-			if (*p == ':')
-				p++;
-		}
 		n++;
 		if (*p == ',')
 			p++;
@@ -821,7 +821,7 @@ static void mutate(struct frame *f)
 		}
 	}
 	if (random() % 4)	/* keep most a frame of version 1 */
-		f->b[0] = PROTO_VERSION;
+		f->b[0] = VSYNC_PROTOCOL_VERSION;
 }
 
 static void cmd_fuzz(unsigned int seed, long count)

@@ -34,7 +34,7 @@
 # 5. The kernel log is clean.
 #
 # With VSYNC_TEST_MEDIA=ib the nodes are fake_ipoib devices on one
-# partition (see ringlib.sh) and the EtherType is 0x88CA.
+# partition (see ringlib.sh); vsync-wire uses the ring's EtherType.
 
 source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 
@@ -46,11 +46,6 @@ ring_build vsync-wire VSYNC_WIRE "$VSYNC_ROOT/kernel/proto.h" ||
 	fail_all "$VSYNC_WIRE is missing; run 'make -C tests/ring'"
 kmsg_mark
 
-if [[ $RING_MEDIA == ib ]]; then
-	ETHERTYPE=0x88CA
-else
-	ETHERTYPE=0x88B5
-fi
 members=(1 2 3)
 wire()
 {
@@ -74,17 +69,30 @@ start_members()
 	check_err $? "the nodes disagree on the view"
 }
 
-# drops I: "name value ..." of node I's drop counters and duplicate ids.
-drops()
+# ring_query I EXPR: print EXPR, Python over r, node I's ring as
+# "vsyncadm -j ring show" gives it.
+ring_query()
 {
 	ip netns exec "n$1" "$VSYNCADM" -j ring show dev "$RING_DEV" |
 		python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 r = r[0] if isinstance(r, list) else r
-s = r.get("stats", {})
-print(" ".join("%s %d" % (k, v) for k, v in sorted(s.items())
-               if k.startswith("drop_") or k == "duplicate_node_id"))'
+print(eval(sys.argv[1]))' "$2"
+}
+
+# drops I: "name value ..." of node I's drop counters and duplicate ids.
+drops()
+{
+	ring_query "$1" '" ".join("%s %d" % (k, v) for k, v in
+		sorted(r["stats"].items())
+		if k.startswith("drop_") or k == "duplicate_node_id")'
+}
+
+# ring_id: node 1's ring id, REP:SEQ.
+ring_id()
+{
+	ring_query 1 '"%s:%s" % (r["rep"], r["seq"])'
 }
 
 ring_setup 4 || fail_all "cannot create the topology"
@@ -97,6 +105,7 @@ check_err $? "vsyncadm ring add failed"
 start_members -n 60 -s 1000,1000,3000,64 -E
 log_test "a ring of n1..n3, n4 outside it"
 [[ $RET -ne 0 ]] && tests_done
+ETHERTYPE=$(ring_query 1 'r["ethertype"]')
 
 wire -w 20000 frames 60 >"$RING_WORK/frames" 2>"$RING_WORK/frames.err" &
 wire_pid=$!
@@ -209,21 +218,8 @@ log_test "the traffic meanwhile delivered complete, in order, without a view cha
 
 start_members -n inf -r 100 -s 64,1000,3000 -E
 nodes_go "${members[@]}"
-addrs=$(ip netns exec n1 "$VSYNCADM" -j ring show dev "$RING_DEV" |
-	python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-r = r[0] if isinstance(r, list) else r
-print(",".join("%d=%s" % (m["node_id"], m["hwaddr"]) for m in r["members"]))')
-ring_id()
-{
-	ip netns exec n1 "$VSYNCADM" -j ring show dev "$RING_DEV" |
-		python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-r = r[0] if isinstance(r, list) else r
-print("%s:%s" % (r["rep"], r["seq"]))'
-}
+addrs=$(ring_query 1 '",".join("%d=%s" % (m["node_id"], m["hwaddr"])
+			       for m in r["members"])')
 id_before=$(ring_id)
 wire split "$addrs" >"$RING_WORK/split" 2>&1
 check_err $? "vsync-wire split: $(tail -1 "$RING_WORK/split")"
