@@ -94,7 +94,8 @@ declare -a NODE_PID=()
 # the scratch directory and VAR set to it.
 ring_build()
 {
-	local src=$RING_DIR/$1.c var=$2 bin=${!2} out dep stale=0
+	local src=$RING_DIR/$1.c var=$2 bin=${!2} out=$RING_WORK/$1 dep
+	local stale=0
 
 	shift 2
 	if [[ -x $bin ]]; then
@@ -105,8 +106,6 @@ ring_build()
 		((stale)) || return 0
 	fi
 	type -P "${CC:-cc}" >/dev/null || return 1
-	out=$RING_WORK/${src##*/}
-	out=${out%.c}
 	"${CC:-cc}" -O2 -std=gnu11 -Wall -Wextra -Werror \
 		-I"$VSYNC_ROOT/include/uapi" -o "$out" "$src" || return 1
 	printf -v "$var" '%s' "$out"
