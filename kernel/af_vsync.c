@@ -471,16 +471,17 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
 #define VSYNC_PIECE	(16 * PAGE_SIZE)
 
 /* A message this small, with its name, fits a 2 KiB linear buffer. */
-#define VSYNC_LINEAR_MAX	SKB_WITH_OVERHEAD(2048)
+#define VSYNC_LINEAR_MAX	(SKB_WITH_OVERHEAD(2048) - VSYNC_MSG_HEADROOM)
 
 /*
- * A message is the group name followed by the data. A small one sits in
- * the linear buffer, which costs a quarter of a page fragment to allocate
- * (and to zero, with init_on_alloc) and to charge to the send buffer. Of a
- * larger one, up to VSYNC_PIECE of data sits in the head's page fragments;
- * the rest hangs on its frag_list in pieces that the head's destructor
- * accounts for, so one sock_wfree() releases the whole message from the
- * send buffer.
+ * A message is the group name, padded to 4 bytes, followed by the data. A
+ * small one sits in the linear buffer, which costs a quarter of a page
+ * fragment to allocate (and to zero, with init_on_alloc) and to charge to
+ * the send buffer; its headroom and tailroom let it become a frame by
+ * itself without a copy (vsync_build_frame()). Of a larger one, up to
+ * VSYNC_PIECE of data sits in the head's page fragments; the rest hangs on
+ * its frag_list in pieces that the head's destructor accounts for, so one
+ * sock_wfree() releases the whole message from the send buffer.
  */
 static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 					    struct msghdr *msg, size_t len,
@@ -488,25 +489,27 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 {
 	struct vsync_sock *vs = vsync_sk(sk);
 	bool noblock = msg->msg_flags & MSG_DONTWAIT;
-	bool linear = vs->group_len + len <= VSYNC_LINEAR_MAX;
+	unsigned int nl = ALIGN(vs->group_len, 4);
+	bool linear = nl + ALIGN(len, 4) <= VSYNC_LINEAR_MAX;
 	size_t first = min_t(size_t, len, VSYNC_PIECE), off, n;
 	struct sk_buff *skb, *piece, *tail = NULL;
 
-	skb = sock_alloc_send_pskb(sk, vs->group_len + (linear ? len : 0),
-				   linear ? 0 : first, noblock, err,
-				   PAGE_ALLOC_COSTLY_ORDER);
+	skb = sock_alloc_send_pskb(sk, linear ? VSYNC_MSG_HEADROOM + nl +
+				   ALIGN(len, 4) : nl, linear ? 0 : first,
+				   noblock, err, PAGE_ALLOC_COSTLY_ORDER);
 	if (!skb)
 		return NULL;
+	memset(skb->cb, 0, sizeof(skb->cb));
+	if (linear)
+		skb_reserve(skb, VSYNC_MSG_HEADROOM);
+	vsync_msg_put_name(skb, vs->group, vs->group_len);
 	if (linear) {
-		skb_put(skb, vs->group_len + len);
+		skb_put(skb, len);
 	} else {
-		skb_put(skb, vs->group_len);
 		skb->data_len = first;
 		skb->len += first;
 	}
-	memcpy(skb->data, vs->group, vs->group_len);
-	*err = skb_copy_datagram_from_iter(skb, vs->group_len, &msg->msg_iter,
-					   first);
+	*err = skb_copy_datagram_from_iter(skb, nl, &msg->msg_iter, first);
 	if (*err)
 		goto fail;
 
@@ -578,9 +581,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	skb = vsync_sock_alloc_msg(sk, msg, len, &err);
 	if (!skb)
 		goto kick;
-	memset(skb->cb, 0, sizeof(skb->cb));
 	VSYNC_SKB_CB(skb)->port = vs->port;
-	VSYNC_SKB_CB(skb)->name_len = vs->group_len;
 	VSYNC_SKB_CB(skb)->safe = safe;
 	/*
 	 * MSG_MORE, and MSG_BATCH on all but the last message of sendmmsg():

@@ -203,15 +203,15 @@ u32 vsync_group_members(struct vsync_ring *r, const char *name,
 struct sk_buff *vsync_group_ctrl_msg(u32 op, const char *name, u8 name_len,
 				     u32 port, gfp_t gfp)
 {
-	struct sk_buff *skb = alloc_skb(name_len + sizeof(__be32), gfp);
+	struct sk_buff *skb = alloc_skb(ALIGN(name_len, 4) + sizeof(__be32),
+					gfp);
 
 	if (!skb)
 		return NULL;
-	skb_put_data(skb, name, name_len);
-	*(__be32 *)skb_put(skb, sizeof(__be32)) = htonl(op);
 	memset(skb->cb, 0, sizeof(skb->cb));
+	vsync_msg_put_name(skb, name, name_len);
+	*(__be32 *)skb_put(skb, sizeof(__be32)) = htonl(op);
 	VSYNC_SKB_CB(skb)->port = port;
-	VSYNC_SKB_CB(skb)->name_len = name_len;
 	VSYNC_SKB_CB(skb)->ctrl = 1;
 	return skb;
 }
@@ -225,18 +225,17 @@ static struct sk_buff *vsync_group_sync_msg(struct vsync_ring *r)
 	__be32 *hdr;
 
 	count = vsync_sock_local_members(r, NULL, 0);
-	skb = alloc_skb(1 + 2 * sizeof(__be32) + count * sizeof(*rec),
+	skb = alloc_skb(ALIGN(1, 4) + 2 * sizeof(__be32) + count * sizeof(*rec),
 			GFP_ATOMIC);
 	if (!skb)
 		return NULL;
-	skb_put_data(skb, ".", 1);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	vsync_msg_put_name(skb, ".", 1);
 	hdr = skb_put(skb, 2 * sizeof(__be32));
 	hdr[0] = htonl(VSYNC_CTRL_SYNC);
 	hdr[1] = htonl(count);
 	rec = skb_put_zero(skb, count * sizeof(*rec));
 	vsync_sock_local_members(r, rec, count);
-	memset(skb->cb, 0, sizeof(skb->cb));
-	VSYNC_SKB_CB(skb)->name_len = 1;
 	VSYNC_SKB_CB(skb)->ctrl = 2;	/* may go while syncing */
 	return skb;
 }

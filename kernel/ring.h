@@ -477,7 +477,8 @@ int vsync_memb_index(const struct vsync_node *set, int n, u32 id);
 /**
  * struct vsync_skb_cb - a queued message's metadata, in skb->cb
  * @port: sending socket's member id
- * @name_len: the group name's length; the name starts the data
+ * @name_len: the group name's length; the name starts the data, padded
+ *	with zeroes to a multiple of 4 as in a frame (vsync_msg_data_off())
  * @safe: deliver only once safe
  * @ctrl: a group control message: 1 join or leave, 2 this node's sync
  */
@@ -489,6 +490,33 @@ struct vsync_skb_cb {
 };
 
 #define VSYNC_SKB_CB(skb) ((struct vsync_skb_cb *)(skb)->cb)
+
+/* Headers of every message frame. */
+#define VSYNC_FRAME_FIXED	(sizeof(struct vsync_hdr) + \
+				 sizeof(struct vsync_mcast))
+/*
+ * Room a socket keeps in front of a small message: the headers of a frame
+ * that holds that message alone (see vsync_build_frame()).
+ */
+#define VSYNC_MSG_HEADROOM	(LL_MAX_HEADER + VSYNC_FRAME_FIXED + \
+				 sizeof(struct vsync_entry))
+
+/* Where a queued message's data starts: after its name and the padding. */
+static inline unsigned int vsync_msg_data_off(const struct sk_buff *msg)
+{
+	return ALIGN(VSYNC_SKB_CB(msg)->name_len, 4);
+}
+
+/* Puts a group name at the start of a new message, padded with zeroes. */
+static inline void vsync_msg_put_name(struct sk_buff *msg, const char *name,
+				      u8 name_len)
+{
+	u8 *p = skb_put(msg, ALIGN(name_len, 4));
+
+	memcpy(p, name, name_len);
+	memset(p + name_len, 0, ALIGN(name_len, 4) - name_len);
+	VSYNC_SKB_CB(msg)->name_len = name_len;
+}
 
 void vsync_sock_deliver(struct vsync_ring *r, struct sk_buff *msg,
 			u32 origin, u32 port, const char *group);

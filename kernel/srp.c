@@ -28,9 +28,6 @@
  * a message split that would fit an empty frame whole.
  */
 #define VSYNC_MIN_FRAGMENT	256
-/* Headers of every message frame. */
-#define VSYNC_FRAME_FIXED	(sizeof(struct vsync_hdr) + \
-				 sizeof(struct vsync_mcast))
 
 /* ------------------------------------------------------------------ */
 /* The store                                                           */
@@ -557,46 +554,136 @@ static void vsync_put_bits(struct sk_buff *f, const struct sk_buff *msg,
 	memset(p + len, 0, padded - len);
 }
 
+/*
+ * Whether a frame of @len bytes with @count entries takes (part of) @msg
+ * from @off, and how much in @chunk. A message that fits an empty frame
+ * is never split, nor is a fragment smaller than VSYNC_MIN_FRAGMENT
+ * started at the end of a frame.
+ */
+static bool vsync_frame_takes(unsigned int max, unsigned int len, u16 count,
+			      const struct sk_buff *msg, u32 off, u32 *chunk)
+{
+	unsigned int nl = vsync_msg_data_off(msg);
+	u32 remaining = msg->len - nl - off;
+	int room = (int)max - (int)len - (int)sizeof(struct vsync_entry) -
+		   (int)nl;
+
+	if (room < 0 || (room < 4 && remaining))
+		return false;
+	*chunk = min_t(u32, remaining, room & ~3);
+	return *chunk == remaining || !count ||
+	       (*chunk >= VSYNC_MIN_FRAGMENT &&
+		remaining > ((max - VSYNC_FRAME_FIXED -
+			      sizeof(struct vsync_entry) - nl) & ~3U));
+}
+
+static void vsync_entry_fill(struct vsync_entry *e,
+			     const struct vsync_skb_cb *cb, u32 total,
+			     u32 chunk, u16 eflags)
+{
+	e->len = htonl(chunk);
+	e->total = htonl(total);
+	e->port = htonl(cb->port);
+	e->flags = htons(eflags);
+	e->name_len = cb->name_len;
+	e->reserved = 0;
+}
+
+/* The first queued message is sent: off the queue and out of the count. */
+static void vsync_sendq_done(struct vsync_ring *r, struct sk_buff *msg)
+{
+	__skb_unlink(msg, &r->sendq);
+	r->sendq_bytes -= msg->len;
+	r->send_off = 0;
+	if (!VSYNC_SKB_CB(msg)->ctrl)
+		vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
+}
+
+/*
+ * A frame that would hold the first queued message whole and nothing else
+ * is that message's own buffer with the headers pushed into the headroom
+ * the socket kept: no new buffer to allocate (and zero) and no copy. It
+ * leaves the send buffer now, as a copied message does. NULL when the
+ * frame is to be built by copying: the message is large or a control
+ * message (no headroom), shared, or the next one goes into the same frame.
+ */
+static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
+					  unsigned int max, u16 *mflags)
+{
+	struct sk_buff *msg = skb_peek(&r->sendq), *next;
+	unsigned int nl, len, pad;
+	struct vsync_skb_cb *cb;
+	u32 chunk, total;
+	u16 eflags;
+
+	if (!msg || r->syncing || r->send_off || skb_is_nonlinear(msg) ||
+	    skb_cloned(msg))
+		return NULL;
+	cb = VSYNC_SKB_CB(msg);
+	nl = vsync_msg_data_off(msg);
+	total = msg->len - nl;
+	pad = ALIGN(total, 4) - total;
+	len = VSYNC_FRAME_FIXED + sizeof(struct vsync_entry) + msg->len + pad;
+	if (len > max ||
+	    skb_headroom(msg) < LL_RESERVED_SPACE(r->dev) +
+				VSYNC_FRAME_FIXED + sizeof(struct vsync_entry) ||
+	    skb_tailroom(msg) < pad + r->dev->needed_tailroom)
+		return NULL;
+	next = skb_peek_next(msg, &r->sendq);
+	if (next && vsync_frame_takes(max, len, 1, next, 0, &chunk))
+		return NULL;
+
+	vsync_sendq_done(r, msg);
+	skb_orphan(msg);
+	eflags = VSYNC_EF_FIRST | VSYNC_EF_LAST;
+	if (cb->safe) {
+		eflags |= VSYNC_EF_SAFE;
+		*mflags |= VSYNC_MF_SAFE;
+	}
+	if (cb->ctrl)
+		eflags |= VSYNC_EF_CTRL;
+	vsync_entry_fill(skb_push(msg, sizeof(struct vsync_entry)), cb, total,
+			 total, eflags);
+	skb_put_zero(msg, pad);
+	skb_push(msg, VSYNC_FRAME_FIXED);
+	skb_reset_network_header(msg);
+	return msg;
+}
+
 /* Packs queued messages into one frame; NULL when there is nothing. */
 static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 {
 	unsigned int max = r->mtu - VSYNC_RECOV_OVERHEAD;
 	struct vsync_mcast *m;
-	struct vsync_hdr *h;
 	struct sk_buff *f, *msg;
 	u16 count = 0, mflags = 0;
 
 	if (skb_queue_empty(&r->sendq))
 		return NULL;
+	f = vsync_frame_of_msg(r, max, &mflags);
+	if (f) {
+		count = 1;
+		goto headers;
+	}
 	f = vsync_frame_alloc(r, max, GFP_ATOMIC);
 	if (!f) {
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
 		return NULL;
 	}
-	h = skb_put(f, sizeof(*h));
-	m = skb_put(f, sizeof(*m));
+	skb_put(f, VSYNC_FRAME_FIXED);
 
 	while ((msg = skb_peek(&r->sendq)) && count < U16_MAX) {
 		struct vsync_skb_cb *cb = VSYNC_SKB_CB(msg);
-		unsigned int nl = ALIGN(cb->name_len, 4);
-		u32 total = msg->len - cb->name_len;
-		u32 remaining = total - r->send_off;
-		struct vsync_entry *e;
+		unsigned int nl = vsync_msg_data_off(msg);
+		u32 remaining = msg->len - nl - r->send_off;
 		u16 eflags = 0;
-		int room;
 		u32 chunk;
 
 		/* After a merge only our SYNC goes until all are in. */
 		if (r->syncing && cb->ctrl != 2)
 			break;
-		room = (int)max - (int)f->len - (int)sizeof(*e) - (int)nl;
-		if (room < 0 || (room < 4 && remaining))
-			break;
-		chunk = min_t(u32, remaining, room & ~3);
-		if (chunk < remaining && count &&
-		    (chunk < VSYNC_MIN_FRAGMENT ||
-		     remaining <= ((max - VSYNC_FRAME_FIXED - sizeof(*e) - nl) &
-				   ~3U)))
+		if (!vsync_frame_takes(max, f->len, count, msg, r->send_off,
+				       &chunk))
 			break;
 		if (!r->send_off)
 			eflags |= VSYNC_EF_FIRST;
@@ -608,32 +695,26 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		}
 		if (cb->ctrl)
 			eflags |= VSYNC_EF_CTRL;
-		e = skb_put(f, sizeof(*e));
-		e->len = htonl(chunk);
-		e->total = htonl(total);
-		e->port = htonl(cb->port);
-		e->flags = htons(eflags);
-		e->name_len = cb->name_len;
-		e->reserved = 0;
-		vsync_put_bits(f, msg, 0, cb->name_len);
-		vsync_put_bits(f, msg, cb->name_len + r->send_off, chunk);
+		vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb,
+				 msg->len - nl, chunk, eflags);
+		/* The name and its padding, then the data, padded. */
+		skb_copy_bits(msg, 0, skb_put(f, nl), nl);
+		vsync_put_bits(f, msg, nl + r->send_off, chunk);
 		count++;
 		if (!(eflags & VSYNC_EF_LAST)) {
 			r->send_off += chunk;
 			break;
 		}
-		__skb_unlink(msg, &r->sendq);
-		r->sendq_bytes -= msg->len;
-		r->send_off = 0;
-		if (!cb->ctrl)
-			vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
+		vsync_sendq_done(r, msg);
 		consume_skb(msg);
 	}
 	if (!count) {
 		kfree_skb(f);
 		return NULL;
 	}
-	vsync_hdr_fill(r, h, VSYNC_FT_MCAST, f->len);
+headers:
+	vsync_hdr_fill(r, (struct vsync_hdr *)f->data, VSYNC_FT_MCAST, f->len);
+	m = (struct vsync_mcast *)(f->data + sizeof(struct vsync_hdr));
 	m->seq = cpu_to_be64(seq);
 	m->origin = htonl(r->node_id);
 	m->flags = htons(mflags);

@@ -1734,6 +1734,72 @@ TEST_F(xfer, sizes)
 }
 
 /*
+ * Group names and messages of every length modulo 4: sent one at a time,
+ * each goes in a frame by itself, which the module builds in the
+ * message's own buffer with the padding after the name and the data;
+ * sent as one burst (MSG_MORE), the small ones share frames. Every
+ * message reaches the sender and a member on the other node whole, in
+ * order, with its group in msg_name.
+ */
+TEST_F_TIMEOUT(xfer, name_and_data_padding, 120)
+{
+	static const size_t sizes[] = {
+		0, 1, 2, 3, 4, 5, 6, 7, 1001, 1002, 1003, 1004, 1405,
+	};
+	static const unsigned int name_lens[] = { 1, 2, 3, 4, 5, 62, 63 };
+	enum { N = sizeof(sizes) / sizeof(sizes[0]) };
+	char sbuf[2048], rbuf[2048], group[VSYNC_GROUP_MAX], fill[128];
+	struct vsync_member ma;
+	unsigned int k, i, burst;
+	struct view v;
+	int a, b;
+
+	for (k = 0; k < sizeof(name_lens) / sizeof(name_lens[0]); k++) {
+		/* The test's own name, cut or filled up to the length. */
+		snprintf(fill, sizeof(fill), "%s%s", self->c.group,
+			 "-padding-padding-padding-padding-padding-padding-padding-");
+		memcpy(group, fill, name_lens[k]);
+		group[name_lens[k]] = '\0';
+		a = xopen_in(P1, group, 4 << 20);
+		next_view(a, 1, &v);
+		b = xopen_in(P2, group, 4 << 20);
+		next_view(b, 2, &v);
+		next_view(a, 2, &v);
+		ma = member_of(a);
+		for (burst = 0; burst < 2; burst++) {
+			for (i = 0; i < N; i++) {
+				fill_msg(sbuf, sizes[i], k, burst * N + i);
+				ASSERT_EQ((ssize_t)sizes[i],
+					  xsend_raw(variant, a, sbuf, sizes[i],
+						    burst && i + 1 < N ?
+						    MSG_MORE : 0))
+					TH_LOG("send %zu bytes to '%s': %s",
+					       sizes[i], group,
+					       strerror(errno));
+				if (!burst)
+					__expect_msg(_metadata, a, rbuf,
+						     sizeof(rbuf), ma,
+						     sizes[i], k, i, group);
+			}
+			for (i = 0; i < N; i++) {
+				if (burst)
+					__expect_msg(_metadata, a, rbuf,
+						     sizeof(rbuf), ma,
+						     sizes[i], k, N + i,
+						     group);
+				__expect_msg(_metadata, b, rbuf, sizeof(rbuf),
+					     ma, sizes[i], k, burst * N + i,
+					     group);
+			}
+		}
+		expect_quiet(a, "the sender");
+		expect_quiet(b, "the other member");
+		close(a);
+		close(b);
+	}
+}
+
+/*
  * A message of LEN bytes from a member in namespace NA reaches it and a
  * member in NB (both with SO_RCVBUFFORCE 2 * LEN + 16 MiB), followed by a
  * small one.
