@@ -14,7 +14,10 @@
  *
  *   frames COUNT  print the entries of the next COUNT message frames, one
  *                 line per frame: "F SEQ ORIGIN LEN/TOTAL/FLAGS ...", FLAGS
- *                 of F(irst) L(ast) S(afe) C(trl)
+ *                 of F(irst) L(ast) S(afe) C(trl); "!pad" after an entry
+ *                 whose name or data runs past the frame or is padded
+ *                 with anything but zeroes, "!end=POS/LEN" when the
+ *                 entries do not end where the header's length does
  *   bad           learn the ring from one of its message frames, then send
  *                 frames each of which a member must drop, and print how
  *                 many each member must count, per counter: "member M",
@@ -248,6 +251,24 @@ static void learn(uint8_t *buf, ssize_t *len)
 /* ------------------------------------------------------------------ */
 /* frames COUNT                                                        */
 
+/*
+ * Steps *POS over LEN bytes and their padding to 4; false if that passes
+ * END or a padding byte is not zero.
+ */
+static bool padded_ok(const uint8_t *buf, size_t end, size_t *pos,
+		      size_t len)
+{
+	size_t i, next = *pos + ((len + 3) & ~(size_t)3);
+
+	if (next > end)
+		return false;
+	for (i = *pos + len; i < next; i++)
+		if (buf[i])
+			return false;
+	*pos = next;
+	return true;
+}
+
 static void cmd_frames(long count)
 {
 	uint8_t buf[FRAME_MAX];
@@ -280,9 +301,16 @@ static void cmd_frames(long count)
 			       fl & VSYNC_EF_LAST ? "L" : "",
 			       fl & VSYNC_EF_SAFE ? "S" : "",
 			       fl & VSYNC_EF_CTRL ? "C" : "");
-			pos += sizeof(*e) + ((e->name_len + 3) & ~3U) +
-			       ((ntohl(e->len) + 3) & ~3U);
+			pos += sizeof(*e);
+			if (!padded_ok(buf, end, &pos, e->name_len) ||
+			    !padded_ok(buf, end, &pos, ntohl(e->len))) {
+				printf("!pad");
+				break;
+			}
 		}
+		/* The entries fill the frame to the length in its header. */
+		if (pos != end)
+			printf(" !end=%zu/%zu", pos, end);
 		putchar('\n');
 		seen++;
 	}
