@@ -66,6 +66,34 @@ void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
 	__skb_queue_tail(&r->txq, skb);
 }
 
+/*
+ * Makes linear what the receive path reads: the whole frame, except the
+ * data of a message frame with one entry, which may stay in pages (a
+ * sender builds the frames of a large message that way, and so may a
+ * network card's receive path). The headers, the entry and its name are
+ * pulled; they are checked later, as in any frame.
+ */
+static int vsync_rcv_linear(struct sk_buff *skb)
+{
+	unsigned int hlen = VSYNC_FRAME_FIXED + sizeof(struct vsync_entry);
+	const struct vsync_entry *e;
+	const struct vsync_mcast *m;
+
+	if (!skb_is_nonlinear(skb))
+		return 0;
+	if (((const struct vsync_hdr *)skb->data)->type != VSYNC_FT_MCAST ||
+	    skb->len < hlen || !pskb_may_pull(skb, hlen))
+		return skb_linearize(skb);
+	m = (const struct vsync_mcast *)(skb->data + sizeof(struct vsync_hdr));
+	if (m->count != htons(1) || m->flags & htons(VSYNC_MF_RECOVERY))
+		return skb_linearize(skb);
+	e = (const struct vsync_entry *)(skb->data + VSYNC_FRAME_FIXED);
+	hlen += ALIGN(e->name_len, 4);
+	if (skb->len < hlen)
+		return skb_linearize(skb);
+	return pskb_may_pull(skb, hlen) ? 0 : -ENOMEM;
+}
+
 /* Leave, merge and wake frames are a header and nothing more. */
 static bool vsync_header_only(u8 type)
 {
@@ -111,7 +139,7 @@ static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
 	if (vsync_header_only(h->type) && len != sizeof(*h))
 		goto drop;
 	why = VSYNC_A_STATS_DROP_NOMEM;
-	if (pskb_trim(skb, len) || skb_linearize(skb))
+	if (pskb_trim(skb, len) || vsync_rcv_linear(skb))
 		goto drop;
 	h = (const struct vsync_hdr *)skb->data;
 

@@ -151,7 +151,10 @@ struct vsync_ent {
 #define VSYNC_EF_ALL (VSYNC_EF_FIRST | VSYNC_EF_LAST | VSYNC_EF_SAFE | \
 		      VSYNC_EF_CTRL)
 
-/* Parses the entry at *pos of a linear frame ending at @end. */
+/*
+ * Parses the entry at *pos of a frame ending at @end whose entries and
+ * names are linear (the data of a one-entry frame may be in pages).
+ */
 static bool vsync_ent_next(const u8 *data, unsigned int end,
 			   unsigned int *pos, struct vsync_ent *ent)
 {
@@ -289,12 +292,12 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
 {
 	struct sk_buff *c = skb_clone(f, GFP_ATOMIC);
 
-	if (!c) {
+	/* The data may be in pages: see vsync_rcv_linear(). */
+	if (!c || !pskb_pull(c, ent->off) || pskb_trim(c, ent->len)) {
+		kfree_skb(c);
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
 		return NULL;
 	}
-	skb_pull(c, ent->off);
-	skb_trim(c, ent->len);
 	return c;
 }
 
@@ -479,7 +482,8 @@ static void vsync_recovery_unwrap(struct vsync_ring *r, struct sk_buff *skb)
 /**
  * vsync_srp_rcv_mcast() - a message frame arrived
  * @r: the ring, locked
- * @skb: the frame, linear, vsync header at data; consumed
+ * @skb: the frame, vsync header at data, linear up to the data of its last
+ *	entry (vsync_rcv_linear()); consumed
  */
 void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb)
 {
@@ -650,6 +654,110 @@ static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
 	return msg;
 }
 
+/*
+ * Adds @len bytes of @msg's data from @off (past its linear part) to the
+ * page fragments of @f, by reference. False if they do not fit @f's
+ * fragments; what was added is released with @f.
+ */
+static bool vsync_frags_ref(struct sk_buff *f, const struct sk_buff *msg,
+			    unsigned int off, unsigned int len)
+{
+	const struct sk_buff *seg = msg;
+	const struct skb_shared_info *si;
+	const skb_frag_t *frag;
+	unsigned int i, n;
+	int nr;
+
+	off -= skb_headlen(msg);
+	for (;;) {
+		si = skb_shinfo(seg);
+		for (i = 0; i < si->nr_frags && len; i++) {
+			frag = &si->frags[i];
+			if (off >= skb_frag_size(frag)) {
+				off -= skb_frag_size(frag);
+				continue;
+			}
+			nr = skb_shinfo(f)->nr_frags;
+			if (nr >= MAX_SKB_FRAGS)
+				return false;
+			n = min(len, skb_frag_size(frag) - off);
+			skb_fill_page_desc(f, nr, skb_frag_page(frag),
+					   skb_frag_off(frag) + off, n);
+			__skb_frag_ref(&skb_shinfo(f)->frags[nr]);
+			f->len += n;
+			f->data_len += n;
+			f->truesize += n;
+			len -= n;
+			off = 0;
+		}
+		if (!len)
+			return true;
+		/* The pieces on the message's frag_list: page fragments only. */
+		seg = seg == msg ? si->frag_list : seg->next;
+		if (!seg || skb_headlen(seg))
+			return false;
+	}
+}
+
+/*
+ * A frame for (a piece of) a message whose data sits in pages, that is,
+ * one larger than a linear buffer holds: a small new buffer with the
+ * headers and the name, and the data by reference to the message's pages.
+ * NULL when the frame is to be built by copying: the message is linear,
+ * or the piece is small (it shares its frame with the next messages) or
+ * needs padding (the last piece of a message whose length is not a
+ * multiple of 4).
+ */
+static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
+					    unsigned int max, u16 *mflags)
+{
+	struct sk_buff *msg = skb_peek(&r->sendq), *f;
+	struct vsync_skb_cb *cb;
+	unsigned int nl;
+	u32 total, chunk;
+	u16 eflags = 0;
+
+	if (!msg || r->syncing || !skb_is_nonlinear(msg))
+		return NULL;
+	cb = VSYNC_SKB_CB(msg);
+	nl = vsync_msg_data_off(msg);
+	total = msg->len - nl;
+	if (skb_headlen(msg) != nl ||
+	    !vsync_frame_takes(max, VSYNC_FRAME_FIXED, 0, msg, r->send_off,
+			       &chunk) ||
+	    chunk < VSYNC_MIN_FRAGMENT || chunk & 3)
+		return NULL;
+	f = vsync_frame_alloc(r, VSYNC_FRAME_FIXED +
+			      sizeof(struct vsync_entry) + nl, GFP_ATOMIC);
+	if (!f)
+		return NULL;
+	skb_put(f, VSYNC_FRAME_FIXED);
+	if (!r->send_off)
+		eflags |= VSYNC_EF_FIRST;
+	if (chunk == total - r->send_off)
+		eflags |= VSYNC_EF_LAST;
+	if (cb->safe) {
+		eflags |= VSYNC_EF_SAFE;
+		*mflags |= VSYNC_MF_SAFE;
+	}
+	if (cb->ctrl)
+		eflags |= VSYNC_EF_CTRL;
+	vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb, total,
+			 chunk, eflags);
+	skb_put_data(f, msg->data, nl);
+	if (!vsync_frags_ref(f, msg, nl + r->send_off, chunk)) {
+		kfree_skb(f);
+		return NULL;
+	}
+	if (eflags & VSYNC_EF_LAST) {
+		vsync_sendq_done(r, msg);
+		consume_skb(msg);
+	} else {
+		r->send_off += chunk;
+	}
+	return f;
+}
+
 /* Packs queued messages into one frame; NULL when there is nothing. */
 static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 {
@@ -661,6 +769,8 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 	if (skb_queue_empty(&r->sendq))
 		return NULL;
 	f = vsync_frame_of_msg(r, max, &mflags);
+	if (!f)
+		f = vsync_frame_of_pages(r, max, &mflags);
 	if (f) {
 		count = 1;
 		goto headers;
@@ -752,7 +862,8 @@ static struct sk_buff *vsync_build_recovery(struct vsync_ring *r, u64 seq)
 	rc->old_rep = htonl(r->old_id.rep);
 	rc->reserved = 0;
 	rc->old_seq = cpu_to_be64(r->old_id.seq);
-	skb_put_data(f, old->data + sizeof(struct vsync_hdr), inner_len);
+	skb_copy_bits(old, sizeof(struct vsync_hdr), skb_put(f, inner_len),
+		      inner_len);
 	kfree_skb(old);
 	return f;
 }
@@ -767,7 +878,8 @@ static void vsync_resend(struct vsync_ring *r, struct sk_buff *stored)
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
 		return;
 	}
-	h = skb_put_data(f, stored->data, stored->len);
+	h = skb_put(f, stored->len);
+	skb_copy_bits(stored, 0, h, stored->len);
 	h->src = htonl(r->node_id);
 	vsync_count(r, VSYNC_A_STATS_RETRANSMITS);
 	vsync_frame_queue(r, f, NULL);
