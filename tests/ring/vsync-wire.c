@@ -31,6 +31,10 @@
  *                 milliseconds and add one made-up frame of every type,
  *                 then send N random mutations of them (SEED: srandom)
  *
+ * With -T every frame is sent from a PACKET_TX_RING, which puts it in page
+ * fragments: the members receive it with none of its bytes in the linear
+ * buffer (on a device without scatter-gather the stack makes it linear).
+ *
  * Exit status: 0 done, 1 usage or setup error, 2 no frame of the ring was
  * seen in time (-w).
  */
@@ -50,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +63,7 @@
 #include "../../kernel/proto.h"
 
 #define FRAME_MAX	2048
+#define TX_SLOTS	8	/* of the -T ring, a page each */
 #define CORPUS_MAX	256
 #define HWADDR_MAX	20	/* IPoIB's */
 #define MAX_NODES	32	/* VSYNC_MAX_NODES of kernel/ring.h */
@@ -67,6 +73,9 @@ static unsigned int opt_ethertype = 0x88B5;
 static int opt_wait_ms = 5000;
 
 static int fd = -1;
+static bool opt_paged;
+static uint8_t *tx_ring;	/* -T: TX_SLOTS frames of a page */
+static unsigned int tx_next;
 /* sockaddr_ll has room for 8 address bytes; IPoIB's take 20. */
 static union {
 	struct sockaddr_ll sll;
@@ -103,7 +112,9 @@ static void usage(void)
 "  -i DEV        the device (required)\n"
 "  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
-"                frames for MS\n");
+"                frames for MS\n"
+"  -T            send from a PACKET_TX_RING: each frame reaches the\n"
+"                receivers in page fragments, with no byte linear\n");
 	exit(1);
 }
 
@@ -179,6 +190,52 @@ static void open_socket(void)
 	mtu = ifr.ifr_mtu < FRAME_MAX ? ifr.ifr_mtu : FRAME_MAX;
 }
 
+/*
+ * -T: a TPACKET_V2 transmit ring. The kernel builds the skb of a frame
+ * sent from it with the link-layer header alone in the linear buffer and
+ * the frame itself in fragments of the ring's pages, so a receiver gets
+ * nothing of it linear: every pull of the receive path is exercised.
+ */
+static void open_tx_ring(void)
+{
+	struct tpacket_req req = {
+		.tp_block_size = getpagesize(),
+		.tp_block_nr = TX_SLOTS,
+		.tp_frame_size = getpagesize(),
+		.tp_frame_nr = TX_SLOTS,
+	};
+	int v = TPACKET_V2;
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
+	    setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0)
+		die("PACKET_TX_RING: %s", strerror(errno));
+	tx_ring = mmap(NULL, TX_SLOTS * req.tp_frame_size,
+		       PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (tx_ring == MAP_FAILED)
+		die("mmap of the TX ring: %s", strerror(errno));
+}
+
+static void send_from_ring(const void *buf, size_t len, socklen_t alen)
+{
+	struct tpacket2_hdr *h = (void *)(tx_ring + tx_next * getpagesize());
+
+	tx_next = (tx_next + 1) % TX_SLOTS;
+	if (h->tp_status != TP_STATUS_AVAILABLE)
+		die("TX ring slot busy (status %#x)", h->tp_status);
+	memcpy((uint8_t *)h + TPACKET_ALIGN(sizeof(*h)), buf, len);
+	h->tp_len = len;
+	h->tp_status = TP_STATUS_SEND_REQUEST;
+	/* Blocking: returns once the frame has left the slot. */
+	while (sendto(fd, NULL, 0, 0, (struct sockaddr *)&dst, alen) < 0) {
+		if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+			die("sendto from the TX ring: %s", strerror(errno));
+		usleep(1000);
+	}
+	if (h->tp_status != TP_STATUS_AVAILABLE)
+		die("TX ring: frame of %zu bytes not sent (status %#x)", len,
+		    h->tp_status);
+}
+
 /* The next frame within @deadline (ms, CLOCK_MONOTONIC); 0 on timeout. */
 static ssize_t recv_frame(uint8_t *buf, int64_t deadline)
 {
@@ -207,6 +264,10 @@ static void send_frame(const void *buf, size_t len)
 
 	if (alen < sizeof(bcast))
 		alen = sizeof(bcast);
+	if (opt_paged) {
+		send_from_ring(buf, len, alen);
+		return;
+	}
 	/* A full device queue is not an error of the frame: try again. */
 	while (sendto(fd, buf, len, 0, (struct sockaddr *)&dst, alen) < 0) {
 		if (errno != ENOBUFS && errno != EAGAIN)
@@ -898,7 +959,7 @@ int main(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:e:w:")) != -1) {
+	while ((c = getopt(argc, argv, "i:e:w:T")) != -1) {
 		switch (c) {
 		case 'i': opt_dev = optarg; break;
 		case 'e':
@@ -907,6 +968,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'w': opt_wait_ms = atoi(optarg); break;
+		case 'T': opt_paged = true; break;
 		default: usage();
 		}
 	}
@@ -914,6 +976,8 @@ int main(int argc, char **argv)
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	open_socket();
+	if (opt_paged)
+		open_tx_ring();
 
 	if (!strcmp(argv[optind], "frames") && optind + 2 == argc) {
 		cmd_frames(strtol(argv[optind + 1], NULL, 0));

@@ -10,15 +10,19 @@
 #      v1      v2      v3      v4         frames of its own to all of them
 #      +------ br0 ----+-------+
 #
-# 1. Framing: while the members send messages of 1000, 3000 and 64 bytes,
-#    every message that fits a frame travels whole in one entry (a split
-#    one costs every receiver a reassembly), a 3000-byte one is split.
+# 1. Framing: while the members send messages of 1001, 1002, 3000 and 63
+#    bytes, every message that fits a frame travels whole in one entry (a
+#    split one costs every receiver a reassembly), a 3000-byte one is
+#    split; names and data are padded with zeroes and the entries fill
+#    each frame (frames made of a message's own buffer or pages).
 # 2. Bad frames: vsync-wire sends 60-odd frames, each with one fault
 #    (lengths, version, type, ring id, sender, sequence window, entries,
 #    token, join, commit, wake/leave/merge with a body) while the members
-#    send. Every member counts each in the drop counter it belongs to
-#    (exactly: vsyncadm -j ring show before and after), the traffic is
-#    delivered complete and in one order, and no member's view changes.
+#    send, twice: as ordinary frames and from a TX ring (-T), which puts
+#    every byte of them in page fragments. Every member counts each in
+#    the drop counter it belongs to (exactly: vsyncadm -j ring show before
+#    and after), the traffic is delivered complete and in one order, and
+#    no member's view changes.
 # 3. Joins in each member's name, each failing the next member (1 fails 2,
 #    2 fails 3, 3 fails 1), sent while the members send: within 10 s the
 #    three are one ring again (such joins used to keep them forming rings
@@ -30,7 +34,8 @@
 #    unless set; printed). Nothing on the wire is authenticated, so such
 #    frames may re-form the ring or be delivered (see protocol.rst); what
 #    must hold is that the ring survives: afterwards the three form one
-#    ring again and deliver new traffic complete and in one order.
+#    ring again and deliver new traffic complete and in one order. A
+#    third of them go from a TX ring, in page fragments.
 # 5. The kernel log is clean.
 #
 # With VSYNC_TEST_MEDIA=ib the nodes are fake_ipoib devices on one
@@ -159,6 +164,8 @@ do
 done
 wire bad >"$RING_WORK/bad" 2>&1
 check_err $? "vsync-wire bad: $(tail -1 "$RING_WORK/bad")"
+wire -T bad >>"$RING_WORK/bad" 2>&1
+check_err $? "vsync-wire -T bad: $(tail -1 "$RING_WORK/bad")"
 msleep 300
 after=()
 for i in "${members[@]}"
@@ -177,14 +184,18 @@ import sys
 a = sys.argv[2:]
 nodes = a[:a.index("--")]
 snaps = a[a.index("--") + 1:]
+# Each run of vsync-wire names the member whose id it used, then its
+# expectations; the runs add up.
 member = None
-want = {}
+want = {node: {} for node in nodes}
 for line in open(sys.argv[1]):
     f = line.split()
     if f[0] == "member":
         member = f[1]
     elif f[0].startswith("drop_") or f[0] == "duplicate_node_id":
-        want[f[0]] = (int(f[1]), int(f[2]))
+        for node in nodes:
+            exp = int(f[1]) if node == member else int(f[2])
+            want[node][f[0]] = want[node].get(f[0], 0) + exp
 if member is None:
     print("# vsync-wire printed no expectations")
     sys.exit(1)
@@ -194,8 +205,7 @@ def parse(s):
 bad = 0
 for k, node in enumerate(nodes):
     b, c = parse(snaps[2 * k]), parse(snaps[2 * k + 1])
-    for name, (at_m, at_other) in sorted(want.items()):
-        exp = at_m if node == member else at_other
+    for name, exp in sorted(want[node].items()):
         got = c.get(name, 0) - b.get(name, 0)
         if got != exp:
             bad += 1
@@ -256,8 +266,10 @@ start_members -n inf -r 100 -s 64,1000,3000
 nodes_go "${members[@]}"
 log_info "fuzz: $FUZZ frames, seed $SEED (WIRE_SEED=$SEED repeats them)"
 t0=$(now_ms)
-wire -w 1000 fuzz "$SEED" "$FUZZ" >"$RING_WORK/fuzz" 2>&1
+wire -w 1000 fuzz "$SEED" $((FUZZ - FUZZ / 3)) >"$RING_WORK/fuzz" 2>&1
 check_err $? "vsync-wire fuzz: $(tail -1 "$RING_WORK/fuzz")"
+wire -T -w 500 fuzz "$((SEED + 1))" $((FUZZ / 3)) >>"$RING_WORK/fuzz" 2>&1
+check_err $? "vsync-wire -T fuzz: $(tail -1 "$RING_WORK/fuzz")"
 log_info "$(head -1 "$RING_WORK/fuzz"), sent in $(($(now_ms) - t0)) ms"
 nodes_kill
 stats=$(ring_stats "${members[@]}")
