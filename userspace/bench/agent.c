@@ -9,14 +9,15 @@
  *   members n=N timeout_ms=T   -> members n=CURRENT ok=0|1
  *       wait until the current regular view has N members
  *   point id=P role=R size=S safe=0|1 t0=NS t1=NS t2=NS t3=NS quiet_ms=Q
- *         gap_us=G nsend=K inflight=B
+ *         gap_us=G nsend=K inflight=B pace_us=U
  *       -> from id=P n=C1,C2,...     messages per sender in the window
  *       -> result id=P rx_msgs= rx_bytes= tx_msgs= tx_bytes= stale= lat_n=
  *          p50_ns= p99_ns= max_ns= lost= drain_ns= rx_all= rx_own= views=
  *          ends= span_bytes= span_ns= first_ns= drops= err=
  *       R: recv (receive only), send (send as fast as flow control and
  *       the closed loop let it from t0 to t2: at most B bytes sent and not
- *       yet delivered back), probe (from t1 to t2, send a message and wait
+ *       yet delivered back; with U > 0 one message every U us instead,
+ *       never a burst), probe (from t1 to t2, send a message and wait
  *       for its self-delivery, then wait G us, again; without
  *       self-delivery (raw link) send one every G us and let the
  *       receivers measure). Messages from other nodes delivered between
@@ -68,6 +69,7 @@ struct point {
 	uint32_t size;
 	bool safe;
 	uint64_t t0, t1, t2, t3, quiet_ns, gap_ns;
+	uint64_t pace_ns, next_send;	/* a paced sender's next message */
 	uint64_t rx_msgs, rx_bytes, tx_msgs, tx_bytes, stale;
 	uint64_t rx_all, rx_own;	/* whole messages, any time */
 	/* Data from other nodes, any time: bytes and first/last arrival. */
@@ -405,6 +407,8 @@ static void run_point(const char *line)
 	pt.t3 = arg_u64(line, "t3", 0);
 	pt.quiet_ns = arg_u64(line, "quiet_ms", 300) * 1000000ull;
 	pt.gap_ns = arg_u64(line, "gap_us", 2000) * 1000ull;
+	pt.pace_ns = arg_u64(line, "pace_us", 0) * 1000ull;
+	pt.next_send = pt.t0;
 	pt.nsend = arg_u64(line, "nsend", 0);
 	pt.inflight = arg_u64(line, "inflight", 0);
 	pt.batch = arg_u64(line, "batch", 1);
@@ -440,7 +444,20 @@ static void run_point(const char *line)
 		 */
 		if (send_phase && window_full(1))
 			send_phase = false;
-		if (send_phase && !refused && be_fd >= 0) {
+		/* Paced: one message at each step of the pace, no catching up
+		 * on more than a few missed steps.
+		 */
+		if (send_phase && pt.pace_ns && now < pt.next_send)
+			send_phase = false;
+		if (send_phase && pt.pace_ns && !refused && be_fd >= 0) {
+			if (send_msg(BK_DATA, pt.size, false) == 1) {
+				refused = true;
+			} else {
+				pt.next_send += pt.pace_ns;
+				if (pt.next_send + 4 * pt.pace_ns < now)
+					pt.next_send = now;
+			}
+		} else if (send_phase && !refused && be_fd >= 0) {
 			for (int k = 0; k < SEND_BURST && !window_full(1); k++) {
 				bool more = pt.batch && k + 1 < SEND_BURST &&
 					    !window_full(2);
@@ -522,6 +539,9 @@ static void run_point(const char *line)
 			if (probe_phase && !pt.outstanding &&
 			    pt.next_probe < next)
 				next = pt.next_probe;
+			if (pt.role == R_SEND && pt.pace_ns && now < pt.t2 &&
+			    pt.next_send < next)
+				next = pt.next_send;
 			if (now >= pt.t2 && (!pt.nsend ||
 					      !backend.self_delivery)) {
 				end_drain = (pt.last_rx > pt.t2 ? pt.last_rx :

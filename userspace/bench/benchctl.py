@@ -15,12 +15,16 @@ measurement points through them:
                window after the warm-up; the median over the receiving
                nodes. Closed loop: the senders keep at most --inflight
                bytes sent and not yet delivered back to themselves.
-  latency      {agreed, safe} x {idle, loaded}: nN (--probe-node) sends a
-               small probe, waits for its self-delivery (the raw link: the
-               receivers measure one-way), pauses, again; "loaded": the
-               other nodes send 1 KiB messages as fast as the closed loop
-               lets them. nN, not n1: n1 is the representative of both
-               rings, which idle probes from it would favour
+  latency      {agreed, safe} x {idle, paced load, loaded}: nN
+               (--probe-node) sends a small probe, waits for its
+               self-delivery (the raw link: the receivers measure one-way),
+               pauses, again; "loaded": the other nodes send 1 KiB messages
+               as fast as the closed loop lets them, so each system runs
+               at its own saturation; "paced": together they send
+               --load-rate 1 KiB messages a second, evenly spaced, the
+               same load for every system. nN, not n1: n1 is the
+               representative of both rings, which idle probes from it
+               would favour
   failover     the bridge port of the last node is taken down (a crash as
                the others see it); the time until every survivor has the
                new regular view
@@ -388,7 +392,7 @@ system {
     # ------------------------------------------------------------ points
 
     def point(self, system, n, kind, roles, size, safe, dur, warm,
-              gap_us=1000):
+              gap_us=1000, pace_us=0):
         """roles: {node: "send"|"probe"|"recv"}. Returns {node: result}."""
         a = self.a
         self.point_id += 1
@@ -407,10 +411,10 @@ system {
                 inflight = max(4 * psize, a.inflight // max(1, nsend))
             lines.append("point id=%d role=%s size=%d safe=%d t0=%d t1=%d "
                          "t2=%d t3=%d quiet_ms=%d gap_us=%d nsend=%d "
-                         "inflight=%d batch=%d" % (
+                         "inflight=%d batch=%d pace_us=%d" % (
                              self.point_id, role, psize, safe, t0, t1, t2,
                              t3, a.quiet_ms, gap_us, nsend, inflight,
-                             0 if a.no_batch else 1))
+                             0 if a.no_batch else 1, pace_us))
         res = self.ask(self.agents, lines,
                        (t3 - mono_ns()) / 1e9 + 30, "result")
         if a.verbose:
@@ -523,16 +527,21 @@ system {
                 rec["reformed"], len(reps)) if rec["reformed"] else ""))
 
     def latency(self, system, n, delivery, load):
+        """load: False (idle), True (saturating) or "paced"."""
         a = self.a
         p = n if a.probe_node == "last" else 1
         roles = {p: "probe"}
+        pace_us = 0
         if load:
             roles.update({i: "send" for i in range(1, n + 1) if i != p})
+        if load == "paced":
+            pace_us = int((n - 1) * 1e6 / a.load_rate)
         reps = []
         for _ in range(a.reps):
             r = self.point(system, n, "lat", roles, a.lat_size,
                            1 if delivery == "safe" else 0, a.lat_dur,
-                           a.warm if load else 0, gap_us=a.gap_us)
+                           a.warm if load else 0, gap_us=a.gap_us,
+                           pace_us=pace_us)
             if system == "raw":
                 rx = [r[i] for i in range(1, n + 1)
                       if i != p and r[i]["lat_n"]]
@@ -553,17 +562,18 @@ system {
                              views=max(r[i].get("views", 0) for i in r)))
         if not reps:
             log("%-5s N=%-2d latency %s %s: no samples" % (
-                system, n, delivery, "load" if load else "idle"))
+                system, n, delivery, LOAD_NAMES[load]))
             return
         rec = dict(system=system, n=n, kind="lat", delivery=delivery,
-                   load=load,
+                   load=load, load_rate=a.load_rate if load == "paced"
+                   else None,
                    p50_ms=statistics.median(x["p50"] for x in reps),
                    p99_ms=statistics.median(x["p99"] for x in reps),
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
         self.results.append(rec)
         log("%-5s N=%-2d latency %-6s %s: p50 %7.2f ms p99 %7.2f ms "
             "(%d samples%s)%s" % (
-                system, n, delivery, "load" if load else "idle",
+                system, n, delivery, LOAD_NAMES[load],
                 rec["p50_ms"], rec["p99_ms"], reps[-1]["n"],
                 ", load %.0f msg/s" % reps[-1]["load_msgs_s"] if load else "",
                 "  (membership changed during %d of %d runs)" % (
@@ -652,7 +662,7 @@ system {
             for delivery in ("agreed", "safe") if "lat" in a.only else ():
                 if delivery == "safe" and system != "vsync":
                     continue    # Corosync has no safe delivery; raw: n/a
-                for load in (False, True):
+                for load in (False, "paced", True):
                     self.latency(system, n, delivery, load)
             if system != "raw" and a.failover_reps > 0 and \
                     "failover" in a.only:
@@ -711,6 +721,8 @@ system {
 
 # ---------------------------------------------------------------- table
 
+LOAD_NAMES = {False: "idle", "paced": "paced", True: "load"}
+
 def mark(r):
     return " *" if r.get("reformed") else ""
 
@@ -758,14 +770,15 @@ def table(results, a):
                     ratio(v and v["msgs_s"], c and c["msgs_s"]),
                     ratio(v and v["msgs_s"], w and w["msgs_s"])])
         for delivery in ("agreed", "safe"):
-            for load in (False, True):
+            for load in (False, "paced", True):
                 v, c, w = (get(s, n, "lat", delivery=delivery, load=load)
                            for s in SYSTEMS)
                 if delivery == "safe":
                     w = None
                 cc = fmt_lat(c) if delivery == "agreed" else "n/a"
                 rows.append([str(n), "latency %s, %s, p50 / p99 ms" % (
-                    delivery, "loaded" if load else "idle"),
+                    delivery, "%d msg/s load" % a.load_rate
+                    if load == "paced" else "loaded" if load else "idle"),
                     fmt_lat(v), cc, fmt_lat(w) if delivery == "agreed"
                     else "n/a",
                     "%s / %s" % (ratio(v and v["p50_ms"], c and c["p50_ms"]),
@@ -842,6 +855,9 @@ def main():
     p.add_argument("--lat-dur", type=float, default=3.0)
     p.add_argument("--lat-size", type=int, default=64)
     p.add_argument("--load-size", type=int, default=1024)
+    p.add_argument("--load-rate", type=int, default=100,
+                   help="paced latency points: messages a second from all "
+                   "loaders together")
     p.add_argument("--gap-us", type=int, default=1000,
                    help="pause between latency probes")
     p.add_argument("--probe-node", choices=("first", "last"),
