@@ -275,14 +275,17 @@ static void vsync_group_rcv_sync(struct vsync_ring *r, u32 origin,
 	k = vsync_set_find_u32(r->sync_pending, r->n_sync_pending, origin);
 	if (k < 0)
 		return;
-	/* The operation is already pulled: the count, then the records. */
-	if (skb_copy_bits(msg, 0, &hdr, sizeof(hdr)))
+	/*
+	 * After the operation, the count, then the records; read with
+	 * skb_copy_bits(): the message may be in pages or pieces.
+	 */
+	if (skb_copy_bits(msg, sizeof(__be32), &hdr, sizeof(hdr)))
 		goto bad;
 	count = ntohl(hdr);
-	if (msg->len != sizeof(hdr) + (u64)count * sizeof(rec))
+	if (msg->len != 2 * sizeof(hdr) + (u64)count * sizeof(rec))
 		goto bad;
 	for (i = 0; i < count; i++) {
-		if (skb_copy_bits(msg, sizeof(hdr) + i * sizeof(rec), &rec,
+		if (skb_copy_bits(msg, 2 * sizeof(hdr) + i * sizeof(rec), &rec,
 				  sizeof(rec)))
 			goto bad;
 		if (!rec.name_len || rec.name_len >= VSYNC_GROUP_MAX)
@@ -345,7 +348,6 @@ void vsync_group_rcv_ctrl(struct vsync_ring *r, u32 origin, u32 port,
 		vsync_group_view(r, group, VSYNC_KIND_VIEW_REGULAR);
 		break;
 	case VSYNC_CTRL_SYNC:
-		skb_pull(msg, sizeof(op));
 		vsync_group_rcv_sync(r, origin, msg);
 		break;
 	default:

@@ -704,20 +704,23 @@ static bool vsync_frags_ref(struct sk_buff *f, const struct sk_buff *msg,
  * one larger than a linear buffer holds: a small new buffer with the
  * headers and the name, and the data by reference to the message's pages.
  * NULL when the frame is to be built by copying: the message is linear,
- * or the piece is small (it shares its frame with the next messages) or
- * needs padding (the last piece of a message whose length is not a
- * multiple of 4).
+ * the piece is small, needs padding (the last piece of a message whose
+ * length is not a multiple of 4) or leaves room that the next message
+ * would take (as vsync_frame_of_msg(), so that the frames are the same
+ * either way), or the device cannot send fragments (the stack would copy
+ * the frame at every transmission).
  */
 static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 					    unsigned int max, u16 *mflags)
 {
-	struct sk_buff *msg = skb_peek(&r->sendq), *f;
+	struct sk_buff *msg = skb_peek(&r->sendq), *f, *next;
 	struct vsync_skb_cb *cb;
 	unsigned int nl;
-	u32 total, chunk;
+	u32 total, chunk, c;
 	u16 eflags = 0;
 
-	if (!msg || r->syncing || !skb_is_nonlinear(msg))
+	if (!msg || r->syncing || !skb_is_nonlinear(msg) ||
+	    !(r->dev->features & NETIF_F_SG))
 		return NULL;
 	cb = VSYNC_SKB_CB(msg);
 	nl = vsync_msg_data_off(msg);
@@ -726,6 +729,12 @@ static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 	    !vsync_frame_takes(max, VSYNC_FRAME_FIXED, 0, msg, r->send_off,
 			       &chunk) ||
 	    chunk < VSYNC_MIN_FRAGMENT || chunk & 3)
+		return NULL;
+	next = skb_peek_next(msg, &r->sendq);
+	if (chunk == total - r->send_off && next &&
+	    vsync_frame_takes(max, VSYNC_FRAME_FIXED +
+			      sizeof(struct vsync_entry) + nl + chunk, 1,
+			      next, 0, &c))
 		return NULL;
 	f = vsync_frame_alloc(r, VSYNC_FRAME_FIXED +
 			      sizeof(struct vsync_entry) + nl, GFP_ATOMIC);
