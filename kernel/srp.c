@@ -581,16 +581,33 @@ static bool vsync_frame_takes(unsigned int max, unsigned int len, u16 count,
 			      sizeof(struct vsync_entry) - nl) & ~3U));
 }
 
-static void vsync_entry_fill(struct vsync_entry *e,
-			     const struct vsync_skb_cb *cb, u32 total,
-			     u32 chunk, u16 eflags)
+/*
+ * Fills the entry of @chunk bytes from @off of a message of @total bytes;
+ * a safe one marks the frame's @mflags too. Return: the entry's flags.
+ */
+static u16 vsync_entry_fill(struct vsync_entry *e,
+			    const struct vsync_skb_cb *cb, u32 total, u32 off,
+			    u32 chunk, u16 *mflags)
 {
+	u16 eflags = 0;
+
+	if (!off)
+		eflags |= VSYNC_EF_FIRST;
+	if (off + chunk == total)
+		eflags |= VSYNC_EF_LAST;
+	if (cb->safe) {
+		eflags |= VSYNC_EF_SAFE;
+		*mflags |= VSYNC_MF_SAFE;
+	}
+	if (cb->ctrl)
+		eflags |= VSYNC_EF_CTRL;
 	e->len = htonl(chunk);
 	e->total = htonl(total);
 	e->port = htonl(cb->port);
 	e->flags = htons(eflags);
 	e->name_len = cb->name_len;
 	e->reserved = 0;
+	return eflags;
 }
 
 /* The first queued message is sent: off the queue and out of the count. */
@@ -618,7 +635,6 @@ static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
 	unsigned int nl, len, pad;
 	struct vsync_skb_cb *cb;
 	u32 chunk, total;
-	u16 eflags;
 
 	if (!msg || r->syncing || r->send_off || skb_is_nonlinear(msg) ||
 	    skb_cloned(msg))
@@ -639,15 +655,8 @@ static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
 
 	vsync_sendq_done(r, msg);
 	skb_orphan(msg);
-	eflags = VSYNC_EF_FIRST | VSYNC_EF_LAST;
-	if (cb->safe) {
-		eflags |= VSYNC_EF_SAFE;
-		*mflags |= VSYNC_MF_SAFE;
-	}
-	if (cb->ctrl)
-		eflags |= VSYNC_EF_CTRL;
 	vsync_entry_fill(skb_push(msg, sizeof(struct vsync_entry)), cb, total,
-			 total, eflags);
+			 0, total, mflags);
 	skb_put_zero(msg, pad);
 	skb_push(msg, VSYNC_FRAME_FIXED);
 	skb_reset_network_header(msg);
@@ -717,7 +726,7 @@ static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 	struct vsync_skb_cb *cb;
 	unsigned int nl;
 	u32 total, chunk, c;
-	u16 eflags = 0;
+	u16 eflags;
 
 	if (!msg || r->syncing || !skb_is_nonlinear(msg) ||
 	    !(r->dev->features & NETIF_F_SG))
@@ -741,18 +750,8 @@ static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 	if (!f)
 		return NULL;
 	skb_put(f, VSYNC_FRAME_FIXED);
-	if (!r->send_off)
-		eflags |= VSYNC_EF_FIRST;
-	if (chunk == total - r->send_off)
-		eflags |= VSYNC_EF_LAST;
-	if (cb->safe) {
-		eflags |= VSYNC_EF_SAFE;
-		*mflags |= VSYNC_MF_SAFE;
-	}
-	if (cb->ctrl)
-		eflags |= VSYNC_EF_CTRL;
-	vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb, total,
-			 chunk, eflags);
+	eflags = vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb,
+				  total, r->send_off, chunk, mflags);
 	skb_put_data(f, msg->data, nl);
 	if (!vsync_frags_ref(f, msg, nl + r->send_off, chunk)) {
 		kfree_skb(f);
@@ -794,8 +793,7 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 	while ((msg = skb_peek(&r->sendq)) && count < U16_MAX) {
 		struct vsync_skb_cb *cb = VSYNC_SKB_CB(msg);
 		unsigned int nl = vsync_msg_data_off(msg);
-		u32 remaining = msg->len - nl - r->send_off;
-		u16 eflags = 0;
+		u16 eflags;
 		u32 chunk;
 
 		/* After a merge only our SYNC goes until all are in. */
@@ -804,18 +802,9 @@ static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 		if (!vsync_frame_takes(max, f->len, count, msg, r->send_off,
 				       &chunk))
 			break;
-		if (!r->send_off)
-			eflags |= VSYNC_EF_FIRST;
-		if (chunk == remaining)
-			eflags |= VSYNC_EF_LAST;
-		if (cb->safe) {
-			eflags |= VSYNC_EF_SAFE;
-			mflags |= VSYNC_MF_SAFE;
-		}
-		if (cb->ctrl)
-			eflags |= VSYNC_EF_CTRL;
-		vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb,
-				 msg->len - nl, chunk, eflags);
+		eflags = vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)),
+					  cb, msg->len - nl, r->send_off, chunk,
+					  &mflags);
 		/* The name and its padding, then the data, padded. */
 		skb_copy_bits(msg, 0, skb_put(f, nl), nl);
 		vsync_put_bits(f, msg, nl + r->send_off, chunk);
