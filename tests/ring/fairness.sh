@@ -34,7 +34,12 @@
 #    first of the four was done after 40 to 57 % of the deliveries, the
 #    first of the 16 after 12 %; with it, all are done in the last 2 %.
 #    In the third round, without the one frame into a full window, the
-#    first was done after 50 %; with it, after 80 % or later.
+#    first was done after 50 %; with it, after 80 % or later. When the
+#    guest runs one sender so late that the others have drained much of
+#    their queues before it starts (seen once in CI: one done after 51 %),
+#    the check is instead that while all had messages left (at least 16
+#    deliveries per node), none sent less than half of what another did:
+#    without the share, nodes kept out of the window send nothing then.
 #
 # With VSYNC_TEST_MEDIA=ib: fake_ipoib devices (see ringlib.sh).
 
@@ -95,21 +100,44 @@ round()
 	printf '%s\n' "$out"
 	log_test "$name: every node sends $COUNT messages, all deliver the same sequence"
 
-	# Where each sender's last message comes among n1's deliveries.
+	# Where each sender's last message comes among n1's deliveries;
+	# and, while all senders had messages left (from the first message
+	# of the sender that started last to the last one of the sender that
+	# finished first), how many each sent: the least and the most.
 	total=$((n * COUNT))
-	read -r first finish < <(awk -v n="$n" -v count="$COUNT" '
-		$1 == "D" { seen++; if ($4 == count) last[$2] = seen }
+	read -r first both least most finish < <(awk -v n="$n" -v count="$COUNT" '
+		$1 == "D" {
+			seen++
+			if (!(($2) in start)) start[$2] = seen
+			if ($4 == count) last[$2] = seen
+			from[seen] = $2
+		}
 		END {
-			first = seen
-			for (s = 1; s <= n; s++)
+			first = seen; from_all = 0
+			for (s = 1; s <= n; s++) {
 				if (last[s] + 0 < first)
 					first = last[s] + 0
-			printf "%d", first
+				if (start[s] + 0 > from_all)
+					from_all = start[s] + 0
+			}
+			for (k = from_all; k <= first; k++)
+				got[from[k]]++
+			least = seen; most = 0
+			for (s = 1; s <= n; s++) {
+				if (got[s] + 0 < least) least = got[s] + 0
+				if (got[s] + 0 > most) most = got[s] + 0
+			}
+			printf "%d %d %d %d", first, first - from_all + 1, least, most
 			for (s = 1; s <= n; s++) printf " %d", last[s] + 0
 		}' "$RING_WORK/log.1")
 	log_info "$name: the last message of senders 1..$n is delivery number (of $total at n1): $finish"
-	if ((first * 3 < total * 2)); then
-		check_err 1 "a sender was done after $first of $total deliveries: $finish"
+	log_info "$name: while all $n had messages left ($both deliveries), each sent $least to $most"
+	# The senders finish together; or, when the guest started one so
+	# late that the others drained much of their queues alone, they
+	# shared the window evenly while all had messages left.
+	if ((first * 3 < total * 2)) &&
+	   ((both < n * 16 || least * 2 < most)); then
+		check_err 1 "a sender was done after $first of $total deliveries ($finish), and while all had messages left ($both deliveries) each sent $least to $most"
 		ring_stats "${nodes[@]}"
 	fi
 	log_test "$name: every sender gets its share of the window: all finish together"
