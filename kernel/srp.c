@@ -621,6 +621,20 @@ static void vsync_sendq_done(struct vsync_ring *r, struct sk_buff *msg)
 }
 
 /*
+ * Whether the message after @msg would go into the same frame, @len bytes
+ * long with @msg's entry as its only one: then the frame is built by
+ * copying, which packs them.
+ */
+static bool vsync_next_joins(struct vsync_ring *r, struct sk_buff *msg,
+			     unsigned int max, unsigned int len)
+{
+	struct sk_buff *next = skb_peek_next(msg, &r->sendq);
+	u32 chunk;
+
+	return next && vsync_frame_takes(max, len, 1, next, 0, &chunk);
+}
+
+/*
  * A frame that would hold the first queued message whole and nothing else
  * is that message's own buffer with the headers pushed into the headroom
  * the socket kept: no new buffer to allocate (and zero) and no copy. It
@@ -631,10 +645,10 @@ static void vsync_sendq_done(struct vsync_ring *r, struct sk_buff *msg)
 static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
 					  unsigned int max, u16 *mflags)
 {
-	struct sk_buff *msg = skb_peek(&r->sendq), *next;
+	struct sk_buff *msg = skb_peek(&r->sendq);
 	unsigned int nl, len, pad;
 	struct vsync_skb_cb *cb;
-	u32 chunk, total;
+	u32 total;
 
 	if (!msg || r->syncing || r->send_off || skb_is_nonlinear(msg) ||
 	    skb_cloned(msg))
@@ -647,10 +661,8 @@ static struct sk_buff *vsync_frame_of_msg(struct vsync_ring *r,
 	if (len > max ||
 	    skb_headroom(msg) < LL_RESERVED_SPACE(r->dev) +
 				VSYNC_FRAME_FIXED + sizeof(struct vsync_entry) ||
-	    skb_tailroom(msg) < pad + r->dev->needed_tailroom)
-		return NULL;
-	next = skb_peek_next(msg, &r->sendq);
-	if (next && vsync_frame_takes(max, len, 1, next, 0, &chunk))
+	    skb_tailroom(msg) < pad + r->dev->needed_tailroom ||
+	    vsync_next_joins(r, msg, max, len))
 		return NULL;
 
 	vsync_sendq_done(r, msg);
@@ -722,11 +734,11 @@ static bool vsync_frags_ref(struct sk_buff *f, const struct sk_buff *msg,
 static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 					    unsigned int max, u16 *mflags)
 {
-	struct sk_buff *msg = skb_peek(&r->sendq), *f, *next;
+	struct sk_buff *msg = skb_peek(&r->sendq), *f;
 	struct vsync_skb_cb *cb;
+	u16 eflags, mf = 0;
 	unsigned int nl;
-	u32 total, chunk, c;
-	u16 eflags;
+	u32 total, chunk;
 
 	if (!msg || r->syncing || !skb_is_nonlinear(msg) ||
 	    !(r->dev->features & NETIF_F_SG))
@@ -739,24 +751,24 @@ static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 			       &chunk) ||
 	    chunk < VSYNC_MIN_FRAGMENT || chunk & 3)
 		return NULL;
-	next = skb_peek_next(msg, &r->sendq);
-	if (chunk == total - r->send_off && next &&
-	    vsync_frame_takes(max, VSYNC_FRAME_FIXED +
-			      sizeof(struct vsync_entry) + nl + chunk, 1,
-			      next, 0, &c))
+	if (chunk == total - r->send_off &&
+	    vsync_next_joins(r, msg, max, VSYNC_FRAME_FIXED +
+			     sizeof(struct vsync_entry) + nl + chunk))
 		return NULL;
 	f = vsync_frame_alloc(r, VSYNC_FRAME_FIXED +
 			      sizeof(struct vsync_entry) + nl, GFP_ATOMIC);
 	if (!f)
 		return NULL;
 	skb_put(f, VSYNC_FRAME_FIXED);
+	/* The frame's flags only once it is built: else it is copied. */
 	eflags = vsync_entry_fill(skb_put(f, sizeof(struct vsync_entry)), cb,
-				  total, r->send_off, chunk, mflags);
+				  total, r->send_off, chunk, &mf);
 	skb_put_data(f, msg->data, nl);
 	if (!vsync_frags_ref(f, msg, nl + r->send_off, chunk)) {
 		kfree_skb(f);
 		return NULL;
 	}
+	*mflags |= mf;
 	if (eflags & VSYNC_EF_LAST) {
 		vsync_sendq_done(r, msg);
 		consume_skb(msg);
