@@ -607,7 +607,10 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 		vsync_node_fill(r, &r->memb[i], r->new_memb[i]);
 	r->n_memb = r->n_new;
 	r->token_seq = 0;
+	memset(&r->tok, 0, sizeof(r->tok));
 	r->prev_aru = 0;
+	r->stall_aru = 0;
+	r->stall_visits = 0;
 	r->safe = 0;
 	r->sent_last = 0;
 	r->backlog_last = 0;

@@ -69,6 +69,13 @@
 #define VSYNC_RING_SEQ_JUMP		BIT_ULL(48)
 /* Retransmission requests one token carries. */
 #define VSYNC_RTR_MAX			64
+/*
+ * Token visits in a row with the token's aru below its seq and unmoved
+ * after which a node starts a new ring: the next frame is held by nobody
+ * (Totem's fail-to-receive rule). Recovery then delivers what anyone
+ * holds and skips the rest, the same everywhere.
+ */
+#define VSYNC_STALL_VISITS		200
 /* Smallest frame payload a device must carry. */
 #define VSYNC_MIN_MTU			1024
 
@@ -255,6 +262,8 @@ enum vsync_timer {
  *	token; do not hold it at the next visit
  * @tok_sent: @tok went out and may need retransmission
  * @prev_aru: the token's aru at the previous visit, for safe delivery
+ * @stall_aru: the token's aru when it last moved (VSYNC_STALL_VISITS)
+ * @stall_visits: visits since then with frames missing somewhere
  * @safe: frames up to here are known to be held by every member
  * @sent_last: frames this node sent at its previous visit (flow control)
  * @backlog_last: backlog this node reported at its previous visit
@@ -346,6 +355,8 @@ struct vsync_ring {
 	bool wake_pending;
 	bool tok_sent;
 	u64 prev_aru;
+	u64 stall_aru;
+	int stall_visits;
 	u64 safe;
 	u32 sent_last;
 	u32 backlog_last;

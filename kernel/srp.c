@@ -124,6 +124,34 @@ static void vsync_store_release(struct vsync_store *s, u64 upto)
 	}
 }
 
+/*
+ * The token arrived with @seq: every frame of the ring so far was sent
+ * before it left its last holder, so a frame held above @seq was never
+ * sent by a member. Such forged frames would take the place of the real
+ * ones when these come: drop those not delivered yet. Returns how many.
+ */
+static unsigned int vsync_store_cut(struct vsync_store *s, u64 seq)
+{
+	u64 from = max(seq, s->delivered), end, i;
+	struct sk_buff **slot;
+	unsigned int n = 0;
+
+	if (s->high <= from)
+		return 0;
+	end = min(s->high, s->base + VSYNC_STORE_SIZE);
+	for (i = from + 1; i <= end; i++) {
+		slot = &s->slot[i & VSYNC_STORE_MASK];
+		if (*slot) {
+			kfree_skb(*slot);
+			*slot = NULL;
+			n++;
+		}
+	}
+	s->high = from;
+	s->aru = min(s->aru, from);
+	return n;
+}
+
 /* ------------------------------------------------------------------ */
 /* Frame parsing                                                       */
 /* ------------------------------------------------------------------ */
@@ -1031,6 +1059,31 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 }
 
 /*
+ * The token went round VSYNC_STALL_VISITS times with a frame missing
+ * somewhere and its aru unmoved: nobody holds that frame (a forged token
+ * numbered past the frames sent, or a frame lost by all but a member that
+ * failed). Retransmission cannot help; a new ring's recovery delivers what
+ * anyone holds and skips the rest, the same at every member.
+ */
+static bool vsync_stalled(struct vsync_ring *r, const struct vsync_tok *t)
+{
+	if (t->aru == t->seq || t->aru != r->stall_aru) {
+		r->stall_aru = t->aru;
+		r->stall_visits = 0;
+		return false;
+	}
+	if (++r->stall_visits < VSYNC_STALL_VISITS)
+		return false;
+	vsync_count(r, VSYNC_A_STATS_RECV_STALLS);
+	net_warn_ratelimited("vsync %u: ring %u:%llu: nobody received frame %llu in %d token rotations; forming a new ring\n",
+			     r->node_id, r->id.rep, r->id.seq, t->aru + 1,
+			     VSYNC_STALL_VISITS);
+	r->stall_visits = 0;
+	vsync_memb_gather(r, 0);
+	return true;
+}
+
+/*
  * @rotated: the token came from the predecessor (or starts the ring). A
  * node that visits a token it holds again, to send at once, learns nothing
  * about the others: it must neither move its safe point nor take the visit
@@ -1059,6 +1112,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
 					       r->cfg.token_timeout);
 		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
+		if (vsync_stalled(r, t))
+			return;
 	}
 
 	/* Answer retransmission requests we can. */
@@ -1252,9 +1307,15 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	why = VSYNC_A_STATS_DROP_DUPLICATE;
 	if (be64_to_cpu(wt->token_seq) <= r->token_seq)
 		goto drop;
+	/*
+	 * A ring's seq never goes back: we passed the token on with
+	 * r->tok.seq (zero on a new ring), and a token below it would have
+	 * us send frames under numbers that are taken.
+	 */
 	why = VSYNC_A_STATS_DROP_SEQ;
 	if (be64_to_cpu(wt->seq) > r->store.base + VSYNC_STORE_SIZE ||
-	    be64_to_cpu(wt->seq) < r->store.base)
+	    be64_to_cpu(wt->seq) < r->store.base ||
+	    be64_to_cpu(wt->seq) < r->tok.seq)
 		goto drop;
 
 	t->token_seq = be64_to_cpu(wt->token_seq);
@@ -1271,6 +1332,8 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	for (i = 0; i < n_rtr; i++)
 		t->rtr[i] = be64_to_cpu(rtr[i]);
 	consume_skb(skb);
+	vsync_count_add(r, VSYNC_A_STATS_DROP_SEQ,
+			vsync_store_cut(&r->store, t->seq));
 	vsync_token_visit(r, t, true);
 	return;
 

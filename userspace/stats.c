@@ -39,6 +39,7 @@ static const char *const stats_names[VSYNC_A_STATS_MAX + 1] = {
 	[VSYNC_A_STATS_DROP_DUPLICATE]		= "drop_duplicate",
 	[VSYNC_A_STATS_DROP_NOMEM]		= "drop_nomem",
 	[VSYNC_A_STATS_DUPLICATE_NODE_ID]	= "duplicate_node_id",
+	[VSYNC_A_STATS_RECV_STALLS]		= "recv_stalls",
 };
 
 void stats_print(const struct nlattr *stats, bool all)

@@ -296,6 +296,9 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_DROP_DUPLICATE: dropped: already held
  * @VSYNC_A_STATS_DROP_NOMEM: dropped: out of memory
  * @VSYNC_A_STATS_DUPLICATE_NODE_ID: frames from another node using our id
+ * @VSYNC_A_STATS_RECV_STALLS: new rings started because no member received
+ *	the next frame while the token went round many times (frames nobody
+ *	holds, e.g. after a forged token)
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
@@ -322,6 +325,7 @@ enum vsync_a_stats {
 	VSYNC_A_STATS_DROP_DUPLICATE,
 	VSYNC_A_STATS_DROP_NOMEM,
 	VSYNC_A_STATS_DUPLICATE_NODE_ID,
+	VSYNC_A_STATS_RECV_STALLS,
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1
