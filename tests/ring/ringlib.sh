@@ -515,7 +515,7 @@ node_view()
 {
 	local line
 
-	read -r line <"$RING_WORK/view.$1" 2>/dev/null || return 1
+	read -r line 2>/dev/null <"$RING_WORK/view.$1" || return 1
 	printf '%s\n' "${line% t=*}"
 }
 
@@ -524,7 +524,7 @@ node_view_time()
 {
 	local line
 
-	read -r line <"$RING_WORK/view.$1" 2>/dev/null || return 1
+	read -r line 2>/dev/null <"$RING_WORK/view.$1" || return 1
 	printf '%s\n' "${line##* t=}"
 }
 

@@ -27,6 +27,17 @@
  *   split ID=HWADDR,...  send joins in the name of each member listed,
  *                 with its hardware address, each failing the next one,
  *                 three times
+ *   token ahead   learn the ring from one of its message frames and send
+ *                 a token in the name of the frame's sender (its successor
+ *                 takes it), numbered TOKEN_AHEAD frames past that frame:
+ *                 frames nobody sent, which the ring must notice
+ *   token behind IDS  with IDS the members' ids in ring order (1,2,3):
+ *                 TOKEN_BEHIND times, wait for a message frame a member
+ *                 sends of its own, and send that member a token from its
+ *                 predecessor numbered just below the frame, so below what
+ *                 the member passed on at that visit (yet, for a rotation
+ *                 or two, above what it released): the member must drop
+ *                 them
  *   fuzz SEED N   learn the ring, collect the frames seen during -w
  *                 milliseconds and add one made-up frame of every type,
  *                 then send N random mutations of them (SEED: srandom)
@@ -67,6 +78,8 @@
 #define CORPUS_MAX	256
 #define HWADDR_MAX	20	/* IPoIB's */
 #define MAX_NODES	32	/* VSYNC_MAX_NODES of kernel/ring.h */
+#define TOKEN_AHEAD	300	/* token ahead: past the frames sent */
+#define TOKEN_BEHIND	20	/* token behind: tokens sent */
 
 static const char *opt_dev;
 static unsigned int opt_ethertype = 0x88B5;
@@ -108,7 +121,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: vsync-wire [options] frames COUNT | bad | split ID=HWADDR,... |\n"
-"       fuzz SEED N\n"
+"       token ahead | token behind ID,... | fuzz SEED N\n"
 "  -i DEV        the device (required)\n"
 "  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
@@ -687,6 +700,13 @@ static void cmd_bad(void)
 	bad(&f, MALFORMED, "recovery frame inside a recovery frame");
 	mcast_one(&f, far);
 	bad(&f, SEQ, "sequence number past the window");
+	/*
+	 * In the window, so it is held, but past the token: each member
+	 * drops it when the token comes (it would take the place of the
+	 * real frame of that number).
+	 */
+	mcast_one(&f, ring.seq + 3000);
+	bad(&f, SEQ, "message frame numbered past the token");
 
 	/* Tokens: broadcast, so every member checks them. */
 	hdr(&f, VSYNC_FT_TOKEN, ring.member);
@@ -848,6 +868,63 @@ static void cmd_split(const char *list)
 }
 
 /* ------------------------------------------------------------------ */
+/* token ahead|behind                                                  */
+
+static void send_token(uint32_t src, uint64_t seq, uint64_t token_seq)
+{
+	struct vsync_token *t;
+	struct frame f;
+
+	t = token(&f, src, 0);
+	t->token_seq = htobe64(token_seq);
+	t->seq = htobe64(seq);
+	t->aru = htobe64(ring.seq - 1);
+	send_frame(f.b, f.len);
+	printf("# ring %u:%llu, frame %llu from %u: token from %u numbered %llu sent\n",
+	       ring.rep, (unsigned long long)ring.ring_seq,
+	       (unsigned long long)ring.seq, ring.member, src,
+	       (unsigned long long)seq);
+}
+
+static void cmd_token(const char *what, const char *list)
+{
+	const struct vsync_mcast *m;
+	uint8_t buf[FRAME_MAX];
+	uint32_t ids[MAX_NODES];
+	const char *p = list;
+	unsigned int n = 0, i, k;
+
+	if (!strcmp(what, "ahead") && !list) {
+		learn(buf, NULL);
+		send_token(ring.member, ring.seq + TOKEN_AHEAD, UINT64_MAX / 2);
+		return;
+	}
+	if (strcmp(what, "behind") || !list)
+		usage();
+	while (n < MAX_NODES && *p) {
+		ids[n++] = strtoul(p, (char **)&p, 10);
+		if (*p == ',')
+			p++;
+	}
+	if (*p || n < 2)
+		usage();
+	m = (const void *)(buf + sizeof(struct vsync_hdr));
+	for (k = 0; k < TOKEN_BEHIND; k++) {
+		/* A frame its sender sent itself, not a retransmission. */
+		do
+			learn(buf, NULL);
+		while (ntohl(m->origin) != ring.member);
+		for (i = 0; i < n && ids[i] != ring.member; i++)
+			;
+		if (i == n)
+			die("member %u is not in %s", ring.member, list);
+		/* Each newer than the last, had the member taken that. */
+		send_token(ids[(i + n - 1) % n], ring.seq - 1,
+			   UINT64_MAX / 2 + k);
+	}
+}
+
+/* ------------------------------------------------------------------ */
 /* fuzz SEED N                                                         */
 
 static struct frame corpus[CORPUS_MAX];
@@ -985,6 +1062,9 @@ int main(int argc, char **argv)
 		cmd_bad();
 	} else if (!strcmp(argv[optind], "split") && optind + 2 == argc) {
 		cmd_split(argv[optind + 1]);
+	} else if (!strcmp(argv[optind], "token") && optind + 2 <= argc &&
+		   optind + 3 >= argc) {
+		cmd_token(argv[optind + 1], argv[optind + 2]);
 	} else if (!strcmp(argv[optind], "fuzz") && optind + 3 == argc) {
 		cmd_fuzz(strtoul(argv[optind + 1], NULL, 0),
 			 strtol(argv[optind + 2], NULL, 0));

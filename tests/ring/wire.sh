@@ -22,21 +22,32 @@
 #    every byte of them in page fragments. Every member counts each in
 #    the drop counter it belongs to (exactly: vsyncadm -j ring show before
 #    and after), the traffic is delivered complete and in one order, and
-#    no member's view changes.
+#    no member's view changes. One is a message frame numbered past the
+#    token: held, then dropped when the token comes (else it would take
+#    the place of the real frame of that number).
 # 3. Joins in each member's name, each failing the next member (1 fails 2,
 #    2 fails 3, 3 fails 1), sent while the members send: within 10 s the
 #    three are one ring again (such joins used to keep them forming rings
 #    of one or two and breaking them up forever), and what they delivered
 #    meanwhile keeps virtual synchrony and one order (check-logs; it found
 #    transitional views of one name with different members).
-# 4. Fuzz: WIRE_FUZZ (3000) random mutations of the frames the members
+# 4. Forged tokens. One from a member's predecessor numbered just below a
+#    frame the member sent, so below what it passed on, is dropped and
+#    the ring stays (the member used to take it and send its next
+#    messages under numbers already taken: the others dropped them as
+#    duplicates and they were lost). One numbered past the frames sent
+#    leaves frames nobody holds: the ring notices within
+#    VSYNC_STALL_VISITS rotations (recv_stalls) and re-forms (it used to
+#    wait for them for ever; the fuzz found it). Either way the traffic
+#    is delivered complete and in one order.
+# 5. Fuzz: WIRE_FUZZ (3000) random mutations of the frames the members
 #    sent and of made-up frames of every type (seed WIRE_SEED, random
 #    unless set; printed). Nothing on the wire is authenticated, so such
 #    frames may re-form the ring or be delivered (see protocol.rst); what
 #    must hold is that the ring survives: afterwards the three form one
 #    ring again and deliver new traffic complete and in one order. A
 #    third of them go from a TX ring, in page fragments.
-# 5. The kernel log is clean.
+# 6. The kernel log is clean.
 #
 # With VSYNC_TEST_MEDIA=ib the nodes are fake_ipoib devices on one
 # partition (see ringlib.sh); vsync-wire uses the ring's EtherType.
@@ -100,6 +111,31 @@ ring_id()
 	ring_query 1 '"%s:%s" % (r["rep"], r["seq"])'
 }
 
+# stat_sum NAME: counter NAME summed over the members.
+stat_sum()
+{
+	local i sum=0
+
+	for i in "${members[@]}"
+	do
+		sum=$((sum + $(ring_query "$i" "r['stats'].get('$1', 0)")))
+	done
+	echo "$sum"
+}
+
+# complete: the members finish and their logs hold all the traffic in one
+# order.
+complete()
+{
+	local out
+
+	nodes_wait -t 30000 "${members[@]}"
+	check_err $? "a node did not finish"
+	out=$(check_logs --from-start --all-complete "${members[@]}")
+	check_err $? "the logs differ"
+	[[ $RET -ne 0 ]] && printf '%s\n' "$out" | head -40
+}
+
 ring_setup 4 || fail_all "cannot create the topology"
 
 # ------------------------------------------------------------------
@@ -150,6 +186,7 @@ check_err $? "framing"
 printf '%s\n' "$out"
 out=$(check_logs --from-start --all-complete "${members[@]}")
 check_err $? "the logs differ"
+[[ $RET -ne 0 ]] && printf '%s\n' "$out" | head -40
 log_test "messages that fit a frame travel whole, padded; larger ones are split"
 
 # ------------------------------------------------------------------
@@ -221,6 +258,7 @@ log_test "every bad frame dropped and counted where it belongs"
 
 out=$(check_logs --from-start --all-complete "${members[@]}")
 check_err $? "the logs differ"
+[[ $RET -ne 0 ]] && printf '%s\n' "$out" | head -40
 for i in "${members[@]}"
 do
 	check_eq "$(log_count "$i" "T ")" 0 "transitional views at n$i"
@@ -260,7 +298,33 @@ check_err $? "the logs break virtual synchrony or the order"
 log_test "the traffic through it keeps virtual synchrony and one order"
 
 # ------------------------------------------------------------------
-# 4. Fuzz
+# 4. Tokens numbered behind and past the ring
+
+start_members -n 300 -r 100 -s 64,1000 -E
+id_before=$(ring_id)
+seq_before=$(stat_sum drop_seq)
+nodes_go "${members[@]}"
+wire token behind "$(IFS=,; echo "${members[*]}")" >"$RING_WORK/token" 2>&1
+check_err $? "vsync-wire token behind: $(tail -1 "$RING_WORK/token")"
+complete
+check_eq "$(ring_id)" "$id_before" "the ring id"
+(($(stat_sum drop_seq) > seq_before))
+check_err $? "no member counted the token in drop_seq"
+log_test "a token numbered behind the ring is dropped; the ring stays"
+
+start_members -n 300 -r 100 -s 64,1000 -E
+stalls_before=$(stat_sum recv_stalls)
+nodes_go "${members[@]}"
+wire token ahead >>"$RING_WORK/token" 2>&1
+check_err $? "vsync-wire token ahead: $(tail -1 "$RING_WORK/token")"
+complete
+(($(stat_sum recv_stalls) > stalls_before))
+check_err $? "no member counted recv_stalls"
+log_info "$(grep -c 'token from' "$RING_WORK/token") forged tokens sent; recv_stalls +$(($(stat_sum recv_stalls) - stalls_before))"
+log_test "a token numbered past the frames sent: a new ring, nothing lost"
+
+# ------------------------------------------------------------------
+# 5. Fuzz
 
 start_members -n inf -r 100 -s 64,1000,3000
 nodes_go "${members[@]}"
@@ -281,10 +345,7 @@ log_test "after $FUZZ mutated frames the ring of three is whole again"
 
 start_members -n 100 -s 64,1000,3000 -E
 nodes_go "${members[@]}"
-nodes_wait -t 30000 "${members[@]}"
-check_err $? "a node did not finish"
-out=$(check_logs --from-start --all-complete "${members[@]}")
-check_err $? "the logs differ"
+complete
 log_test "and delivers new traffic complete and in one order"
 
 splats=$(kmsg_splats "$(kmsg_since)")
