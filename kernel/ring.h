@@ -70,12 +70,15 @@
 /* Retransmission requests one token carries. */
 #define VSYNC_RTR_MAX			64
 /*
- * Token visits in a row with the token's aru below its seq and unmoved
- * after which a node starts a new ring: the next frame is held by nobody
- * (Totem's fail-to-receive rule). Recovery then delivers what anyone
- * holds and skips the rest, the same everywhere.
+ * Token visits in a row, and milliseconds beyond a token timeout, with the
+ * token's aru below its seq and unmoved, after which a node starts a new
+ * ring with the same members: nobody holds the next frame (after Totem's
+ * fail-to-receive rule, which instead fails the node that lacks it).
+ * Recovery then delivers what anyone holds and skips the rest, the same
+ * everywhere.
  */
 #define VSYNC_STALL_VISITS		200
+#define VSYNC_STALL_MIN_MS		100
 /* Smallest frame payload a device must carry. */
 #define VSYNC_MIN_MTU			1024
 
@@ -264,6 +267,7 @@ enum vsync_timer {
  * @prev_aru: the token's aru at the previous visit, for safe delivery
  * @stall_aru: the token's aru when it last moved (VSYNC_STALL_VISITS)
  * @stall_visits: visits since then with frames missing somewhere
+ * @stall_since: jiffies when the first of them began
  * @safe: frames up to here are known to be held by every member
  * @sent_last: frames this node sent at its previous visit (flow control)
  * @backlog_last: backlog this node reported at its previous visit
@@ -357,6 +361,7 @@ struct vsync_ring {
 	u64 prev_aru;
 	u64 stall_aru;
 	int stall_visits;
+	unsigned long stall_since;
 	u64 safe;
 	u32 sent_last;
 	u32 backlog_last;

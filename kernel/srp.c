@@ -13,6 +13,7 @@
  * in softirq context or with BHs off. Nothing sleeps; frames go to the
  * ring's txq and leave after the unlock.
  */
+#include <linux/jiffies.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 
@@ -1059,25 +1060,32 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 }
 
 /*
- * The token went round VSYNC_STALL_VISITS times with a frame missing
- * somewhere and its aru unmoved: nobody holds that frame (a forged token
- * numbered past the frames sent, or a frame lost by all but a member that
- * failed). Retransmission cannot help; a new ring's recovery delivers what
- * anyone holds and skips the rest, the same at every member.
+ * On a token visit from the predecessor: has the token gone round
+ * VSYNC_STALL_VISITS times, and for VSYNC_STALL_MIN_MS and a token timeout,
+ * with a frame missing somewhere and its aru unmoved? Then nobody holds
+ * that frame (a forged token numbered past the frames sent):
+ * retransmission cannot help, so we go to gather and return true (the
+ * token stops here). The new ring's recovery delivers what anyone holds
+ * and skips the rest, the same at every member.
  */
-static bool vsync_stalled(struct vsync_ring *r, const struct vsync_tok *t)
+static bool vsync_check_stall(struct vsync_ring *r, const struct vsync_tok *t)
 {
-	if (t->aru == t->seq || t->aru != r->stall_aru) {
+	unsigned long ms = VSYNC_STALL_MIN_MS + r->cfg.token_timeout;
+
+	if (t->aru == t->seq || t->aru != r->stall_aru || !r->stall_visits) {
 		r->stall_aru = t->aru;
-		r->stall_visits = 0;
+		r->stall_visits = t->aru != t->seq;
+		r->stall_since = jiffies;
 		return false;
 	}
-	if (++r->stall_visits < VSYNC_STALL_VISITS)
+	if (++r->stall_visits < VSYNC_STALL_VISITS ||
+	    time_before(jiffies, r->stall_since + msecs_to_jiffies(ms)))
 		return false;
 	vsync_count(r, VSYNC_A_STATS_RECV_STALLS);
-	net_warn_ratelimited("vsync %u: ring %u:%llu: nobody received frame %llu in %d token rotations; forming a new ring\n",
-			     r->node_id, r->id.rep, r->id.seq, t->aru + 1,
-			     VSYNC_STALL_VISITS);
+	if (net_ratelimit())
+		netdev_warn(r->dev, "vsync %u: ring %u:%llu: nobody received frame %llu in %d token rotations; forming a new ring\n",
+			    r->node_id, r->id.rep, r->id.seq, t->aru + 1,
+			    r->stall_visits);
 	r->stall_visits = 0;
 	vsync_memb_gather(r, 0);
 	return true;
@@ -1112,7 +1120,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
 					       r->cfg.token_timeout);
 		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
-		if (vsync_stalled(r, t))
+		if (vsync_check_stall(r, t))
 			return;
 	}
 
@@ -1168,7 +1176,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 
 	/* All received up to: lower it, or raise it if it is ours. */
 	if (s->aru < t->aru || t->aru_id == r->node_id || !t->aru_id) {
-		t->aru = s->aru;
+		/* (a store can hold delivered forged frames above seq) */
+		t->aru = min(s->aru, t->seq);
 		t->aru_id = t->aru == t->seq ? 0 : r->node_id;
 	}
 
@@ -1334,6 +1343,8 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	consume_skb(skb);
 	vsync_count_add(r, VSYNC_A_STATS_DROP_SEQ,
 			vsync_store_cut(&r->store, t->seq));
+	r->last_safe_seq = min(r->last_safe_seq,
+			       max(t->seq, r->store.delivered));
 	vsync_token_visit(r, t, true);
 	return;
 

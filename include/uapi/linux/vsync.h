@@ -290,7 +290,9 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_DROP_VERSION: dropped: unknown protocol version
  * @VSYNC_A_STATS_DROP_TYPE: dropped: unknown frame type
  * @VSYNC_A_STATS_DROP_RING: dropped: for another ring id
- * @VSYNC_A_STATS_DROP_SEQ: dropped: sequence number out of the window
+ * @VSYNC_A_STATS_DROP_SEQ: dropped: sequence number out of the window, a
+ *	token numbered below the one this node passed on, or a frame held
+ *	numbered above an arriving token (forged)
  * @VSYNC_A_STATS_DROP_SENDER: dropped: sender not a member, or this node
  * @VSYNC_A_STATS_DROP_MALFORMED: dropped: inconsistent content
  * @VSYNC_A_STATS_DROP_DUPLICATE: dropped: already held
