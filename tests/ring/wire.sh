@@ -36,8 +36,8 @@
 #    the ring stays (the member used to take it and send its next
 #    messages under numbers already taken: the others dropped them as
 #    duplicates and they were lost). One numbered past the frames sent
-#    leaves frames nobody holds: the ring notices within
-#    VSYNC_STALL_VISITS rotations (recv_stalls) and re-forms (it used to
+#    leaves frames nobody holds: the ring notices after VSYNC_STALL_VISITS
+#    rotations and a token timeout (recv_stalls) and re-forms (it used to
 #    wait for them for ever; the fuzz found it). Either way the traffic
 #    is delivered complete and in one order.
 # 5. Fuzz: WIRE_FUZZ (3000) random mutations of the frames the members
