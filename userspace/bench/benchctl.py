@@ -68,6 +68,14 @@ def mono_ns():
 
 # ---------------------------------------------------------------- namespaces
 
+def perf_point_name(a):
+    """The profiled point in words: "1 KiB, all nodes sending"."""
+    size = "%d KiB" % (a.perf_size // 1024) if a.perf_size % 1024 == 0 \
+        else "%d B" % a.perf_size
+    return "%s, %s" % (size, "one sender (n1)" if a.perf_senders == "one"
+                       else "all nodes sending")
+
+
 class NetNS:
     """Run things in a network namespace by switching this process."""
 
@@ -125,18 +133,30 @@ def link_set_up(ifname, up):
 
 
 class Topology:
-    def __init__(self, n, ns):
+    def __init__(self, n, ns, rps_pin=False):
         self.n = n
         self.ns = ns
+        self.rps_pin = rps_pin
 
     def up(self):
         self.down(quiet=True)
         lines = ["link add br0 up type bridge"]
         for i in range(1, self.n + 1):
             lines += ["netns add n%d" % i,
-                      "link add eth0 netns n%d type veth peer name v%d" % (i, i),
+                      "link add b%d type veth peer name v%d" % (i, i),
                       "link set v%d master br0 up" % i]
         ip_batch(lines)
+        # --rps-pin: node I's receive runs on CPU (I - 1) mod CPUs, as if
+        # each node had its own, whichever CPU sent the frame. Set before
+        # the move: a device keeps its RPS map across namespaces.
+        if self.rps_pin:
+            ncpu = os.cpu_count() or 1
+            for i in range(1, self.n + 1):
+                with open("/sys/class/net/b%d/queues/rx-0/rps_cpus" % i,
+                          "w") as f:
+                    f.write("%x" % (1 << ((i - 1) % ncpu)))
+        ip_batch(["link set b%d netns n%d name eth0" % (i, i)
+                  for i in range(1, self.n + 1)])
         # No IPv6 chatter (router solicitations, MLD) on the links.
         for i in range(1, self.n + 1):
             self.ns.sysctl("n%d" % i, "net.ipv6.conf.all.disable_ipv6", 1)
@@ -425,9 +445,11 @@ system {
         return res
 
     def profile(self, system, n):
-        """perf record -a -g during an extra, unmeasured point: 1 KiB,
-        every node sending, 3 s. Without a PMU (TCG) perf samples with
-        cpu-clock; perf itself needs 10-40 s to start under emulation."""
+        """perf record -a -g during an extra, unmeasured point (by default
+        1 KiB, every node sending; --perf-point), 3 s. Without a PMU (TCG)
+        perf samples with cpu-clock; perf itself needs 10-40 s to start
+        under emulation."""
+        size, senders = self.a.perf_size, self.a.perf_senders
         data = os.path.join(self.work, "perf.%s.%d.data" % (system, n))
         started = os.path.join(self.work, "perf.started")
         if os.path.exists(started):
@@ -437,8 +459,8 @@ system {
                 f.write("0")
         except OSError:
             pass
-        log("%s N=%d: perf record -a -g, 1 KiB, all nodes sending" % (
-            SYSTEM_NAMES[system], n))
+        log("%s N=%d: perf record -a -g, %s" % (
+            SYSTEM_NAMES[system], n, perf_point_name(self.a)))
         # The workload runs once perf records; it ends when stdin closes.
         p = subprocess.Popen(
             ["perf", "record", "-q", "-B", "-N", "-e", "cpu-clock", "-F",
@@ -451,9 +473,9 @@ system {
                 not os.path.exists(started):
             time.sleep(0.2)
         if p.poll() is None and os.path.exists(started):
-            self.point(system, n, "tput", {i: "send" for i in
-                                           range(1, n + 1)},
-                       1024, 0, 3.0, 0.5)
+            roles = {1: "send"} if senders == "one" else \
+                {i: "send" for i in range(1, n + 1)}
+            self.point(system, n, "tput", roles, size, 0, 3.0, 0.5)
         p.stdin.close()
         try:
             p.wait(timeout=120)
@@ -481,6 +503,7 @@ system {
             text = "perf failed: %s %s" % (err.strip()[-300:],
                                            rep.stderr.strip()[-300:])
         self.results.append(dict(system=system, n=n, kind="perf",
+                                 size=size, senders=senders,
                                  text=text))
 
     def tput(self, system, n, size, senders):
@@ -629,7 +652,7 @@ system {
 
     def run_system(self, system, n):
         a = self.a
-        topo = Topology(n, self.ns)
+        topo = Topology(n, self.ns, self.a.rps_pin)
         log("%s, %d nodes: setting up" % (SYSTEM_NAMES[system], n))
         t = time.monotonic()
         topo.up()
@@ -888,11 +911,17 @@ def main():
                    help="ms; default 2 x token, 0: Corosync's default")
     p.add_argument("--corosync-rr", type=int, default=1,
                    help="corosync sched_rr (1: as shipped)")
+    p.add_argument("--rps-pin", action="store_true",
+                   help="receive each node's frames on its own CPU, (I - 1) "
+                   "mod CPUs (RPS on each node's eth0)")
     p.add_argument("--nice", type=int, default=0,
                    help="the agents' nice value")
     p.add_argument("--perf", default="",
                    help="systems to profile (perf record -a -g) during an "
-                   "extra 1 KiB all-senders point, at the first N")
+                   "extra point (--perf-point), at the first N")
+    p.add_argument("--perf-point", default="1024,all",
+                   help="SIZE,one|all: the profiled point (default "
+                   "1024,all)")
     p.add_argument("--bindir", default=os.path.dirname(os.path.abspath(
         __file__)))
     p.add_argument("--vsyncadm", default="userspace/vsyncadm")
@@ -906,6 +935,14 @@ def main():
     a.systems = [s for s in a.systems.split(",") if s]
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
     a.perf = [s for s in a.perf.split(",") if s]
+    try:
+        size, a.perf_senders = a.perf_point.split(",")
+        a.perf_size = int(size)
+        if a.perf_senders not in ("one", "all") or a.perf_size <= 0:
+            raise ValueError
+    except ValueError:
+        p.error("--perf-point: want SIZE,one or SIZE,all, not %r"
+                % a.perf_point)
     if not a.token_retransmit:
         a.token_retransmit = max(1, a.token // 4)
     if not a.consensus:
@@ -958,9 +995,9 @@ def main():
                 SYSTEM_NAMES[r["system"]], r["n"], r["text"]))
     for r in b.results:
         if r["kind"] == "perf":
-            print("\nperf profile, %s, N=%d, 1 KiB, all nodes sending, 3 s "
+            print("\nperf profile, %s, N=%d, %s, 3 s "
                   "(perf record -a -g; perf report --no-children):" % (
-                      SYSTEM_NAMES[r["system"]], r["n"]))
+                      SYSTEM_NAMES[r["system"]], r["n"], perf_point_name(a)))
             print(r["text"])
     if a.json:
         with open(a.json, "w") as f:
