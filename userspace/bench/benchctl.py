@@ -987,6 +987,9 @@ def main():
           "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
                                "N" if a.probe_node == "last" else "1",
                                a.load_size, info["seconds"]))
+    if a.rps_pin:
+        print("receive pinned: node I's eth0 on CPU I-1 mod %d (RPS)"
+              % (os.cpu_count() or 1))
     print()
     print(table(b.results, a))
     for r in b.results:
