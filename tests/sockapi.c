@@ -517,12 +517,15 @@ static void pair_cmds(char *buf, size_t size, const char *a, const char *ns_a,
 /* Namespaces                                                           */
 /* ------------------------------------------------------------------ */
 
-/* Run ip commands in the current namespace with one "ip -batch". */
-static int ip_batch(const char *cmds)
+/* Run TOOL's commands in the current namespace with one "TOOL -batch". */
+static int tool_batch(const char *tool, const char *cmds)
 {
-	FILE *p = popen("ip -batch -", "w");
+	char cmd[32];
+	FILE *p;
 	int st;
 
+	snprintf(cmd, sizeof(cmd), "%s -batch -", tool);
+	p = popen(cmd, "w");
 	if (!p)
 		return -errno;
 	fputs(cmds, p);
@@ -530,6 +533,11 @@ static int ip_batch(const char *cmds)
 	if (st == -1)
 		return -errno;
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? 0 : -EIO;
+}
+
+static int ip_batch(const char *cmds)
+{
+	return tool_batch("ip", cmds);
 }
 
 /*
@@ -804,6 +812,11 @@ static int setup_pair(struct pair *p, uint32_t id, char *why, size_t wsize)
 static int ip_batch_cb(void *cmds)
 {
 	return ip_batch(cmds);
+}
+
+static int tc_batch_cb(void *cmds)
+{
+	return tool_batch("tc", cmds);
 }
 
 /*
@@ -1563,6 +1576,7 @@ static void drain(int fd, struct drain *d)
 FIXTURE(xfer)
 {
 	struct ctx c;
+	bool p2_delayed;	/* netem on P2's p1: taken off in teardown */
 };
 
 /*
@@ -1609,6 +1623,9 @@ FIXTURE_SETUP(xfer)
 FIXTURE_TEARDOWN(xfer)
 {
 	ctx_close(&self->c);
+	/* The pair is shared by every case: leave its link as it was. */
+	if (self->p2_delayed)
+		in_ns(g_ns_p[1], tc_batch_cb, "qdisc del dev p1 root\n");
 }
 
 /* A member of GROUP set up for the variant's guarantee. */
@@ -2045,8 +2062,13 @@ TEST_F_TIMEOUT(xfer, total_order, 90)
  * next MSG_DONTWAIT and O_NONBLOCK sends fail with EAGAIN; POLLOUT comes
  * back; blocking sends go through; every message that was accepted is
  * delivered, in order, on both nodes. (Small messages would not do: an
- * idle ring passes the token to a sender at once, and over veth the
- * whole round can run inside the sender's own send().)
+ * idle ring passes the token to a sender at once.)
+ *
+ * Over veth the rounds a message takes can all run inside the sender's
+ * own send(), in the softirq it raises when it transmits, so that on a
+ * fast machine the buffer is empty again before send() returns and no
+ * send ever fails. P2's frames are therefore delayed by 5 ms (netem):
+ * the rounds go on after send() returns, as on a real link.
  */
 TEST_F_TIMEOUT(xfer, backpressure, 120)
 {
@@ -2073,6 +2095,10 @@ TEST_F_TIMEOUT(xfer, backpressure, 120)
 	next_view(a, 3, &v);
 	next_view(r, 3, &v);
 	ma = member_of(a);
+	ASSERT_EQ(0, in_ns(P2, tc_batch_cb,
+			   "qdisc add dev p1 root netem delay 5ms\n"))
+		TH_LOG("cannot delay P2's frames with netem");
+	self->p2_delayed = true;
 	ASSERT_EQ(0, setsockopt(a, SOL_SOCKET, SO_SNDBUF, &sndbuf,
 				sizeof(sndbuf)));
 	ASSERT_EQ(0, getsockopt_int(a, SOL_SOCKET, SO_SNDBUF, &sndbuf));
