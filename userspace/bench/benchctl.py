@@ -133,10 +133,11 @@ def link_set_up(ifname, up):
 
 
 class Topology:
-    def __init__(self, n, ns, rps_pin=False):
+    def __init__(self, n, ns, rps_pin=False, napi_threaded=False):
         self.n = n
         self.ns = ns
         self.rps_pin = rps_pin
+        self.napi_threaded = napi_threaded
 
     def up(self):
         self.down(quiet=True)
@@ -155,6 +156,19 @@ class Topology:
                 with open("/sys/class/net/b%d/queues/rx-0/rps_cpus" % i,
                           "w") as f:
                     f.write("%x" % (1 << ((i - 1) % ncpu)))
+        # --napi-threaded: both ends of each veth receive in a NAPI
+        # kthread of their own (GRO on gives a veth NAPI), which the
+        # scheduler places, instead of in the sender's softirq.
+        if self.napi_threaded:
+            ip_batch(["link set %s%d up" % (e, i)
+                      for i in range(1, self.n + 1) for e in "bv"])
+            for i in range(1, self.n + 1):
+                for e in "bv":
+                    subprocess.run(["ethtool", "-K", "%s%d" % (e, i), "gro",
+                                    "on"], check=True)
+                    with open("/sys/class/net/%s%d/threaded" % (e, i),
+                              "w") as f:
+                        f.write("1")
         ip_batch(["link set b%d netns n%d name eth0" % (i, i)
                   for i in range(1, self.n + 1)])
         # No IPv6 chatter (router solicitations, MLD) on the links.
@@ -652,7 +666,7 @@ system {
 
     def run_system(self, system, n):
         a = self.a
-        topo = Topology(n, self.ns, self.a.rps_pin)
+        topo = Topology(n, self.ns, self.a.rps_pin, self.a.napi_threaded)
         log("%s, %d nodes: setting up" % (SYSTEM_NAMES[system], n))
         t = time.monotonic()
         topo.up()
@@ -914,6 +928,9 @@ def main():
     p.add_argument("--rps-pin", action="store_true",
                    help="receive each node's frames on its own CPU, (I - 1) "
                    "mod CPUs (RPS on each node's eth0)")
+    p.add_argument("--napi-threaded", action="store_true",
+                   help="receive on both ends of each veth in a threaded "
+                   "NAPI (GRO on), not in the sender's softirq")
     p.add_argument("--nice", type=int, default=0,
                    help="the agents' nice value")
     p.add_argument("--perf", default="",
@@ -990,6 +1007,8 @@ def main():
     if a.rps_pin:
         print("receive pinned: node I's eth0 on CPU I-1 mod %d (RPS)"
               % (os.cpu_count() or 1))
+    if a.napi_threaded:
+        print("receive: threaded NAPI on both ends of each veth (GRO on)")
     print()
     print(table(b.results, a))
     for r in b.results:
