@@ -248,6 +248,8 @@ class Bench:
         self.ns = NetNS()
         self.work = tempfile.mkdtemp(prefix="vsync-bench.")
         self.results = []     # dicts, one per measurement
+        self.round = 0        # --interleave: which round of the systems
+        self.failed = set()   # (system, n) that could not be set up
         self.procs = []       # daemons to stop at the end of a system
         self.agents = []
         self.point_id = 0
@@ -520,14 +522,35 @@ system {
                                  size=size, senders=senders,
                                  text=text))
 
+    def visit_reps(self):
+        """Runs of a point per visit: all, or one per round."""
+        return 1 if self.a.interleave else self.a.reps
+
+    def merge(self, rec):
+        """Put REC in the results; with --interleave, a point measured in
+        an earlier round gets this round's runs added and its summary
+        computed again by the caller (see earlier_reps())."""
+        for i, r in enumerate(self.results):
+            if r.get("key") == rec["key"]:
+                self.results[i] = rec
+                return
+        self.results.append(rec)
+
+    def earlier_reps(self, key):
+        for r in self.results:
+            if r.get("key") == key:
+                return list(r["reps"])
+        return []
+
     def tput(self, system, n, size, senders):
         a = self.a
         roles = {1: "send"} if senders == "one" else \
             {i: "send" for i in range(1, n + 1)}
         recv_nodes = [i for i in range(1, n + 1)
                       if senders == "all" or i != 1]
-        reps = []
-        for _ in range(a.reps):
+        key = "tput/%s/%d/%d/%s" % (system, n, size, senders)
+        reps = self.earlier_reps(key)
+        for _ in range(self.visit_reps()):
             r = self.point(system, n, "tput", roles, size, 0, a.dur, a.warm)
             rates = [r[i]["rx_bytes"] / size / a.dur for i in recv_nodes]
             span = [r[i]["span_bytes"] / size / (r[i]["span_ns"] / 1e9)
@@ -547,10 +570,10 @@ system {
                              drops=sum(r[i].get("drops", 0) for i in r),
                              errs=errs))
         m = statistics.median(x["msgs"] for x in reps)
-        rec = dict(system=system, n=n, kind="tput", size=size,
+        rec = dict(key=key, system=system, n=n, kind="tput", size=size,
                    senders=senders, msgs_s=m, mb_s=m * size / 1e6,
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
-        self.results.append(rec)
+        self.merge(rec)
         log("%-5s N=%-2d tput %5d B %-3s: %9.0f msg/s %7.2f MB/s "
             "(span %.0f msg/s, first after %.0f ms%s%s)%s%s" % (
             system, n, size, senders, m, m * size / 1e6, reps[-1]["span"],
@@ -573,8 +596,9 @@ system {
             roles.update({i: "send" for i in range(1, n + 1) if i != p})
         if load == "paced":
             pace_us = int((n - 1) * 1e6 / a.load_rate)
-        reps = []
-        for _ in range(a.reps):
+        key = "lat/%s/%d/%s/%s" % (system, n, delivery, load)
+        reps = self.earlier_reps(key)
+        for _ in range(self.visit_reps()):
             r = self.point(system, n, "lat", roles, a.lat_size,
                            1 if delivery == "safe" else 0, a.lat_dur,
                            a.warm if load else 0, gap_us=a.gap_us,
@@ -601,13 +625,14 @@ system {
             log("%-5s N=%-2d latency %s %s: no samples" % (
                 system, n, delivery, LOAD_NAMES[load]))
             return
-        rec = dict(system=system, n=n, kind="lat", delivery=delivery,
+        rec = dict(key=key, system=system, n=n, kind="lat",
+                   delivery=delivery,
                    load=load, load_rate=a.load_rate if load == "paced"
                    else None,
                    p50_ms=statistics.median(x["p50"] for x in reps),
                    p99_ms=statistics.median(x["p99"] for x in reps),
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
-        self.results.append(rec)
+        self.merge(rec)
         log("%-5s N=%-2d latency %-6s %s: p50 %7.2f ms p99 %7.2f ms "
             "(%d samples%s)%s" % (
                 system, n, delivery, LOAD_NAMES[load],
@@ -619,9 +644,15 @@ system {
     def failover(self, system, n):
         a = self.a
         alive = list(range(1, n + 1))
-        times = []
-        for rep in range(min(a.failover_reps, n - 2)):
-            victim = alive[-1]
+        key = "failover/%s/%d" % (system, n)
+        times = self.earlier_reps(key)
+        victims = [n - i for i in range(min(a.failover_reps, n - 2))]
+        if a.interleave:
+            # One crash per round, each of a whole ring: nN, nN-1, ...
+            if self.round >= len(victims):
+                return
+            victims = [victims[self.round]]
+        for victim in victims:
             survivors = [ag for ag in self.agents if ag.node in alive
                          and ag.node != victim]
             want = len(alive) - 1
@@ -660,8 +691,8 @@ system {
             # Let the new ring settle before the next crash.
             time.sleep(0.5)
         if times:
-            self.results.append(dict(
-                system=system, n=n, kind="failover",
+            self.merge(dict(
+                key=key, system=system, n=n, kind="failover",
                 ms=statistics.median(t["max"] for t in times), reps=times))
 
     def run_system(self, system, n):
@@ -694,7 +725,7 @@ system {
             for size in a.sizes if "tput" in a.only else ():
                 for senders in ("one", "all"):
                     self.tput(system, n, size, senders)
-            if system in a.perf and n == a.nodes[0]:
+            if system in a.perf and n == a.nodes[0] and self.round == 0:
                 self.profile(system, n)
             for delivery in ("agreed", "safe") if "lat" in a.only else ():
                 if delivery == "safe" and system != "vsync":
@@ -708,6 +739,7 @@ system {
             log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
             self.results.append(dict(system=system, n=n, kind="error",
                                      text=str(e)))
+            self.failed.add((system, n))
             self.show_logs(system, n)
         finally:
             if system == "vsync" and a.verbose:
@@ -751,9 +783,20 @@ system {
                     log("  %s: %s" % (name, l))
 
     def run(self):
+        # --interleave: the systems take turns, one run of every point per
+        # turn, so that a machine that slows down for a while (a busy
+        # host) costs each system some runs, not one system every run.
+        rounds = self.a.reps if self.a.interleave else 1
         for n in self.a.nodes:
-            for system in self.a.systems:
-                self.run_system(system, n)
+            for self.round in range(rounds):
+                for system in self.a.systems:
+                    if (system, n) in self.failed:
+                        continue
+                    if rounds > 1:
+                        log("%s, %d nodes: round %d of %d" % (
+                            SYSTEM_NAMES[system], n, self.round + 1,
+                            rounds))
+                    self.run_system(system, n)
 
 
 # ---------------------------------------------------------------- table
@@ -902,6 +945,9 @@ def main():
                    help="latency probes from n1 (the representative) or nN")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--failover-reps", type=int, default=3)
+    p.add_argument("--interleave", action="store_true",
+                   help="the systems take turns: --reps rounds of one run "
+                   "per point each, on a fresh topology every time")
     p.add_argument("--failover-timeout", type=float, default=20)
     p.add_argument("--quiet-ms", type=int, default=300)
     p.add_argument("--inflight", type=int, default=1 << 20,
@@ -1004,6 +1050,9 @@ def main():
           "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
                                "N" if a.probe_node == "last" else "1",
                                a.load_size, info["seconds"]))
+    if a.interleave and a.reps > 1:
+        print("runs interleaved: the systems took %d turns at each N, one "
+              "run of every point per turn" % a.reps)
     if a.rps_pin:
         print("receive pinned: node I's eth0 on CPU I-1 mod %d (RPS)"
               % (os.cpu_count() or 1))
