@@ -2065,10 +2065,11 @@ TEST_F_TIMEOUT(xfer, total_order, 90)
  * idle ring passes the token to a sender at once.)
  *
  * Over veth the rounds a message takes can all run inside the sender's
- * own send(), in the softirq it raises when it transmits, so that on a
- * fast machine the buffer is empty again before send() returns and no
- * send ever fails. P2's frames are therefore delayed by 5 ms (netem):
- * the rounds go on after send() returns, as on a real link.
+ * own send(), in the softirq it raises when it transmits, so that the
+ * buffer is empty again before send() returns and no send ever fails
+ * (whether they do depends on the kernel's softirq handling: on Debian's
+ * 6.1.0-57 they did in every run). P2's frames are therefore delayed by
+ * 5 ms (netem): the rounds go on after send() returns, as on a real link.
  */
 TEST_F_TIMEOUT(xfer, backpressure, 120)
 {
