@@ -66,13 +66,16 @@ round()
 	ring_add -o "window $window max-messages $max" "${nodes[@]}"
 	check_err $? "vsyncadm ring add failed"
 	# A send buffer that takes all COUNT messages (the kernel doubles
-	# what we ask for, for its overhead), filled before the node reads:
-	# each node then keeps a backlog until it is done, however the guest
-	# schedules it.
+	# what we ask for, for its overhead), filled before the node reads,
+	# at real-time priority (-P): each node then keeps a backlog until
+	# it is done, however the guest schedules it. Without -P, ksoftirqd
+	# running the ring could stop a node halfway through its fill while
+	# the others drained their queues (seen once in CI: a node sent
+	# nothing for 355 deliveries).
 	for i in "${nodes[@]}"
 	do
 		node_start "$i" -n "$COUNT" -s "$size" -v "$n" -Y -E \
-			-m $((COUNT * (size + 1024))) -F
+			-m $((COUNT * (size + 1024))) -F -P
 	done
 	nodes_ready 30000 "${nodes[@]}"
 	check_err $? "the nodes did not see a view of $n members"

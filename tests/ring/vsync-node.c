@@ -116,6 +116,7 @@ static bool opt_wait_go;
 static int opt_rcvbuf = 32 << 20;
 static int opt_sndbuf;
 static bool opt_fill;
+static bool opt_rt_fill;
 static bool opt_blocking;
 static int opt_family = -1;
 static bool opt_quiet;
@@ -166,6 +167,8 @@ static void usage(void)
 "  -m BYTES     send buffer (SO_SNDBUFFORCE; default the system's)\n"
 "  -F           send until the socket is full before reading (default: at\n"
 "               most 64 messages between reads)\n"
+"  -P           with -F: fill at real-time priority (SCHED_FIFO 1), so\n"
+"               that the ring's softirq work cannot stop us halfway\n"
 "  -B           blocking recvmsg() loop, receive only (no poll)\n"
 "  -f FAMILY    socket family (default: /sys/module/vsync/parameters/family)\n"
 "  -q           no summary on stderr\n");
@@ -622,6 +625,19 @@ static bool view_ready(void)
 	return view_known && view_n >= opt_view_min;
 }
 
+/*
+ * -P: a fill at SCHED_FIFO runs to its end (or to a full buffer) before
+ * ksoftirqd, which runs the ring's receive chain, gets our CPU; back at
+ * SCHED_OTHER to read. Needs CAP_SYS_NICE, which the tests have.
+ */
+static void set_fifo(bool on)
+{
+	struct sched_param sp = { .sched_priority = on ? 1 : 0 };
+
+	if (sched_setscheduler(0, on ? SCHED_FIFO : SCHED_OTHER, &sp))
+		die("sched_setscheduler: %s", strerror(errno));
+}
+
 static bool sending_done(void)
 {
 	return sent == total;
@@ -814,7 +830,7 @@ int main(int argc, char **argv)
 	bool ready = false, going = false, wait_out = false;
 	int opt, ret, i;
 
-	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:m:FBf:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:m:FPBf:qh")) != -1) {
 		switch (opt) {
 		case 'N': opt_netns = optarg; break;
 		case 'd': opt_dev = optarg; break;
@@ -838,6 +854,7 @@ int main(int argc, char **argv)
 		case 'b': opt_rcvbuf = parse_u64(optarg, "buffer size"); break;
 		case 'm': opt_sndbuf = parse_u64(optarg, "buffer size"); break;
 		case 'F': opt_fill = true; break;
+		case 'P': opt_rt_fill = true; break;
 		case 'B': opt_blocking = true; break;
 		case 'f': opt_family = parse_u64(optarg, "family"); break;
 		case 'q': opt_quiet = true; break;
@@ -850,6 +867,8 @@ int main(int argc, char **argv)
 		die("-B receives only; it cannot send (-n)");
 	if (opt_fill && opt_count == COUNT_INF)
 		die("-F needs -n COUNT: it would never read");
+	if (opt_rt_fill && !opt_fill)
+		die("-P goes with -F");
 	if (opt_count == COUNT_INF && !opt_wait_fin && !opt_wait_msgs &&
 	    !opt_timeout && !opt_ready_file)
 		fprintf(stderr, "%s: warning: -n inf without -E: stop with SIGTERM\n", prog);
@@ -940,6 +959,8 @@ int main(int argc, char **argv)
 			/* After a stall (a membership change), no catching up. */
 			if (opt_rate && next_send < now - 0.1)
 				next_send = now - 0.1;
+			if (opt_rt_fill)
+				set_fifo(true);
 			for (i = 0; (opt_fill || i < SEND_BURST) &&
 				    !sending_done(); i++) {
 				if (opt_rate && now_mono() < next_send)
@@ -954,6 +975,8 @@ int main(int argc, char **argv)
 				if (opt_rate)
 					next_send += 1.0 / opt_rate;
 			}
+			if (opt_rt_fill)
+				set_fifo(false);
 		}
 
 		if (wait_out)
