@@ -249,7 +249,6 @@ class Bench:
         self.work = tempfile.mkdtemp(prefix="vsync-bench.")
         self.results = []     # dicts, one per measurement
         self.round = 0        # --interleave: which round of the systems
-        self.failed = set()   # (system, n) that could not be set up
         self.procs = []       # daemons to stop at the end of a system
         self.agents = []
         self.point_id = 0
@@ -527,9 +526,8 @@ system {
         return 1 if self.a.interleave else self.a.reps
 
     def merge(self, rec):
-        """Put REC in the results; with --interleave, a point measured in
-        an earlier round gets this round's runs added and its summary
-        computed again by the caller (see earlier_reps())."""
+        """Put REC in the results, in place of an earlier round's record
+        of the same point (REC's reps include that one's)."""
         for i, r in enumerate(self.results):
             if r.get("key") == rec["key"]:
                 self.results[i] = rec
@@ -739,7 +737,6 @@ system {
             log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
             self.results.append(dict(system=system, n=n, kind="error",
                                      text=str(e)))
-            self.failed.add((system, n))
             self.show_logs(system, n)
         finally:
             if system == "vsync" and a.verbose:
@@ -790,8 +787,9 @@ system {
         for n in self.a.nodes:
             for self.round in range(rounds):
                 for system in self.a.systems:
-                    if (system, n) in self.failed:
-                        continue
+                    if any(r["kind"] == "error" and r["system"] == system
+                           and r["n"] == n for r in self.results):
+                        continue    # could not be set up: not again
                     if rounds > 1:
                         log("%s, %d nodes: round %d of %d" % (
                             SYSTEM_NAMES[system], n, self.round + 1,
