@@ -10,7 +10,9 @@
  * the ring lock, to srp.c (messages, tokens) or memb.c (membership).
  *
  * Send: frames are built under the ring lock and queued on the ring's txq;
- * vsync_ring_flush() transmits them after the lock is dropped.
+ * vsync_ring_flush() transmits them after the lock is dropped, in bundles
+ * where the device carries them (bundle.c). A received bundle is taken
+ * apart there and each of its frames comes back to vsync_rcv_frame().
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
@@ -101,22 +103,20 @@ static bool vsync_header_only(u8 type)
 	       type == VSYNC_FT_WAKE;
 }
 
-static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
-		     struct packet_type *pt, struct net_device *orig_dev)
+/**
+ * vsync_rcv_frame() - check one received frame and hand it to the protocol
+ * @r: the ring, not locked
+ * @skb: the frame, not shared, its data at the vsync header; consumed
+ *
+ * The caller sends what the protocol queued with vsync_ring_flush().
+ *
+ * Return: NET_RX_SUCCESS, or NET_RX_DROP if the frame was dropped.
+ */
+int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
 {
-	struct vsync_ring *r = container_of(pt, struct vsync_ring, pt);
 	const struct vsync_hdr *h;
 	unsigned int len;
 	int why;
-
-	if (skb->pkt_type == PACKET_OTHERHOST ||
-	    skb->pkt_type == PACKET_OUTGOING ||
-	    skb->pkt_type == PACKET_LOOPBACK)
-		goto drop_quiet;
-
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (!skb)
-		return NET_RX_DROP;
 
 	why = VSYNC_A_STATS_DROP_SHORT;
 	if (!pskb_may_pull(skb, sizeof(*h)))
@@ -183,7 +183,6 @@ static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
 		break;
 	}
 	spin_unlock(&r->lock);
-	vsync_ring_flush(r);
 	return NET_RX_SUCCESS;
 
 drop:
@@ -191,6 +190,32 @@ drop:
 drop_quiet:
 	kfree_skb(skb);
 	return NET_RX_DROP;
+}
+
+static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,
+		     struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct vsync_ring *r = container_of(pt, struct vsync_ring, pt);
+	int ret;
+
+	if (skb->pkt_type == PACKET_OTHERHOST ||
+	    skb->pkt_type == PACKET_OUTGOING ||
+	    skb->pkt_type == PACKET_LOOPBACK) {
+		kfree_skb(skb);
+		return NET_RX_DROP;
+	}
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (!skb)
+		return NET_RX_DROP;
+	if (vsync_bundle_is(skb))
+		ret = vsync_bundle_rcv(r, skb);
+	else
+		ret = vsync_rcv_frame(r, skb);
+	/* Once per bundle: what its frames made us send leaves together. */
+	if (ret == NET_RX_SUCCESS)
+		vsync_ring_flush(r);
+	return ret;
 }
 
 /**

@@ -34,6 +34,9 @@ static int __init vsync_init(void)
 		return -EINVAL;
 	}
 
+	ret = vsync_bundle_init();
+	if (ret)
+		goto err_bundle;
 	ret = vsync_netns_init();
 	if (ret)
 		goto err_netns;
@@ -58,6 +61,8 @@ err_sock:
 err_ring:
 	vsync_netns_uninit();
 err_netns:
+	vsync_bundle_uninit();
+err_bundle:
 	return ret;
 }
 
@@ -67,6 +72,7 @@ static void __exit vsync_exit(void)
 	vsync_sock_uninit();
 	vsync_ring_uninit();
 	vsync_netns_uninit();
+	vsync_bundle_uninit();
 	pr_info("unloaded\n");
 }
 

@@ -102,13 +102,14 @@ void vsync_ring_flush(struct vsync_ring *r)
 {
 	struct sk_buff_head q;
 	struct sk_buff *skb;
+	bool bundle;
 
 	__skb_queue_head_init(&q);
 	spin_lock_bh(&r->lock);
 	skb_queue_splice_init(&r->txq, &q);
+	bundle = !skb_queue_empty(&q) && vsync_bundle_ok(r);
 	spin_unlock_bh(&r->lock);
-	while ((skb = __skb_dequeue(&q)))
-		dev_queue_xmit(skb);
+	vsync_bundle_xmit(r, &q, bundle);
 
 	__skb_queue_head_init(&q);
 	spin_lock_bh(&r->lock);

@@ -453,6 +453,14 @@ struct sk_buff *vsync_frame_alloc(struct vsync_ring *r, unsigned int len,
 				  gfp_t gfp);
 void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
 		       const u8 *dst);
+int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb);
+
+/* bundle.c */
+bool vsync_bundle_ok(const struct vsync_ring *r);
+void vsync_bundle_xmit(struct vsync_ring *r, struct sk_buff_head *q,
+		       bool bundle);
+bool vsync_bundle_is(const struct sk_buff *skb);
+int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb);
 
 /* srp.c */
 int vsync_store_init(struct vsync_store *s);

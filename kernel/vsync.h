@@ -10,6 +10,7 @@
  *   srp.c         Totem ordering: token, broadcast, retransmit, delivery
  *   memb.c        Totem membership: gather, commit, recovery, install
  *   bearer.c      L2 send and receive through one media ops table
+ *   bundle.c      runs of frames sent and received as one GSO skb
  *   media.c       the media: Ethernet and InfiniBand (IPoIB)
  *   netns.c       per network namespace state
  *   main.c        module init and exit
@@ -61,6 +62,10 @@ enum vsync_mcgrp {
 	VSYNC_MCGRP_ID_CONFIG,
 	VSYNC_MCGRP_ID_EVENTS,
 };
+
+/* bundle.c */
+int vsync_bundle_init(void);
+void vsync_bundle_uninit(void);
 
 /* af_vsync.c */
 int vsync_sock_init(void);

@@ -40,6 +40,8 @@ static const char *const stats_names[VSYNC_A_STATS_MAX + 1] = {
 	[VSYNC_A_STATS_DROP_NOMEM]		= "drop_nomem",
 	[VSYNC_A_STATS_DUPLICATE_NODE_ID]	= "duplicate_node_id",
 	[VSYNC_A_STATS_RECV_STALLS]		= "recv_stalls",
+	[VSYNC_A_STATS_BUNDLES_OUT]		= "bundles_out",
+	[VSYNC_A_STATS_BUNDLES_IN]		= "bundles_in",
 };
 
 void stats_print(const struct nlattr *stats, bool all)

@@ -249,25 +249,65 @@ static void send_from_ring(const void *buf, size_t len, socklen_t alen)
 		    h->tp_status);
 }
 
-/* The next frame within @deadline (ms, CLOCK_MONOTONIC); 0 on timeout. */
+/*
+ * What the socket received last. A sender's kernel may pass a run of
+ * frames over veth as one buffer (a bundle, see kernel/bundle.c): its
+ * frames then come back to back, each as long as its header says.
+ */
+static uint8_t pkt[65536];
+static size_t pkt_len, pkt_off;
+
+/* Whether a frame header starts at pkt[off] (not Ethernet padding). */
+static bool frame_at(size_t off)
+{
+	const struct vsync_hdr *h = (const void *)(pkt + off);
+
+	return off + sizeof(*h) <= pkt_len &&
+	       h->version == VSYNC_PROTOCOL_VERSION &&
+	       ntohl(h->len) >= sizeof(*h) && ntohl(h->len) <= pkt_len - off;
+}
+
+/*
+ * The next frame within @deadline (ms, CLOCK_MONOTONIC) into @buf
+ * (FRAME_MAX bytes); 0 on timeout. A frame alone comes with what followed
+ * it in its buffer (padding), as the socket gave it.
+ */
 static ssize_t recv_frame(uint8_t *buf, int64_t deadline)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	size_t len;
 	ssize_t n;
 
-	for (;;) {
+	while (pkt_off >= pkt_len) {
 		int64_t left = deadline - now_ms();
 
 		if (left <= 0)
 			return 0;
 		if (poll(&p, 1, left) < 0 && errno != EINTR)
 			die("poll: %s", strerror(errno));
-		n = recv(fd, buf, FRAME_MAX, MSG_DONTWAIT);
-		if (n > 0)
-			return n;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
+		n = recv(fd, pkt, sizeof(pkt), MSG_DONTWAIT);
+		if (n > 0) {
+			pkt_len = n;
+			pkt_off = 0;
+		} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			die("recv: %s", strerror(errno));
+		}
 	}
+	len = pkt_len - pkt_off;
+	if (frame_at(pkt_off)) {
+		size_t flen = ntohl(((const struct vsync_hdr *)
+				     (pkt + pkt_off))->len);
+
+		if (frame_at(pkt_off + flen))
+			len = flen;
+	}
+	if (len > FRAME_MAX)
+		len = FRAME_MAX;
+	memcpy(buf, pkt + pkt_off, len);
+	pkt_off += len;
+	if (len == FRAME_MAX)
+		pkt_off = pkt_len;
+	return len;
 }
 
 static void send_frame(const void *buf, size_t len)

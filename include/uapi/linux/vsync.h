@@ -301,6 +301,10 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_RECV_STALLS: new rings started because no member received
  *	the next frame while the token went round many times (frames nobody
  *	holds, e.g. after a forged token)
+ * @VSYNC_A_STATS_BUNDLES_OUT: bundles sent: runs of frames that left as
+ *	one skb (fraglist GSO) because the device carries them
+ * @VSYNC_A_STATS_BUNDLES_IN: bundles received; their frames count in
+ *	@VSYNC_A_STATS_FRAMES_IN one by one
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
@@ -328,6 +332,8 @@ enum vsync_a_stats {
 	VSYNC_A_STATS_DROP_NOMEM,
 	VSYNC_A_STATS_DUPLICATE_NODE_ID,
 	VSYNC_A_STATS_RECV_STALLS,
+	VSYNC_A_STATS_BUNDLES_OUT,
+	VSYNC_A_STATS_BUNDLES_IN,
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1

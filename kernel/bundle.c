@@ -1,0 +1,297 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsync: bundles of frames.
+ *
+ * A token visit sends a run of frames to one address, the ring's broadcast
+ * (new messages, retransmissions), and over software devices (veth, a
+ * bridge, ifb) every frame pays a pass through the stack at every hop. A
+ * bundle carries such a run as one skb, by the kernel's fraglist GSO
+ * (SKB_GSO_FRAGLIST, as UDP forwarding uses it):
+ *
+ *   head:       the L2 header, nothing else; gso_segs = number of frames
+ *   frag_list:  frame, frame, ...  each a whole vsync frame, no L2 header
+ *
+ * A device that announces NETIF_F_GSO_FRAGLIST carries the bundle whole;
+ * for any other, the stack cuts it up with vsync_gso_segment() into the
+ * frames again, each behind a copy of the L2 header, so no device ever
+ * sees a frame larger than its MTU and the bytes on a real wire are the
+ * same as without bundles. A receiver takes the frames off the frag_list
+ * and handles each as if it had come alone; every one is checked as any
+ * frame is. Only the default EtherType on Ethernet is bundled: the offload
+ * is registered for that EtherType alone, and ipoib carries no GSO.
+ *
+ * The module parameter "bundle" (default 1) turns sending bundles off;
+ * receiving them is always on, as other nodes may still send them.
+ *
+ * Locking: nothing here keeps state. vsync_bundle_xmit() runs without the
+ * ring lock, from vsync_ring_flush(); vsync_bundle_rcv() runs in the
+ * receive path like vsync_rcv(); vsync_gso_segment() runs in the transmit
+ * path of any device, under rcu_read_lock_bh().
+ */
+#include <linux/if_arp.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+#include "ring.h"
+
+/* Limits of one bundle: below any device's gso_max_segs and gso_max_size. */
+#define VSYNC_BUNDLE_FRAMES	64
+#define VSYNC_BUNDLE_BYTES	(48 * 1024)
+
+static bool vsync_bundle_tx __read_mostly = true;
+module_param_named(bundle, vsync_bundle_tx, bool, 0644);
+MODULE_PARM_DESC(bundle,
+		 "send runs of frames as one skb where the device allows (default 1)");
+
+/* What a device must carry for a bundle to leave whole. */
+#define VSYNC_BUNDLE_FEATURES	(NETIF_F_GSO_FRAGLIST | NETIF_F_FRAGLIST | \
+				 NETIF_F_SG | NETIF_F_HW_CSUM)
+
+/**
+ * vsync_bundle_ok() - whether the ring's next frames may leave as bundles
+ * @r: the ring, locked or under RTNL
+ *
+ * The device's features are read without RTNL: a stale answer costs only
+ * the segmentation the stack then does.
+ *
+ * Return: true if bundles are on, the ring runs on Ethernet with the
+ * default EtherType and its device carries fraglist GSO.
+ */
+bool vsync_bundle_ok(const struct vsync_ring *r)
+{
+	return READ_ONCE(vsync_bundle_tx) && r->media->type == ARPHRD_ETHER &&
+	       r->cfg.ethertype == VSYNC_ETHERTYPE &&
+	       (READ_ONCE(r->dev->features) & VSYNC_BUNDLE_FEATURES) ==
+	       VSYNC_BUNDLE_FEATURES;
+}
+
+/*
+ * Whether @skb, a queued frame whose data starts at its L2 header, goes to
+ * the same place as a bundle whose head's L2 header is @hdr, @hlen long.
+ */
+static bool vsync_bundle_same(const struct sk_buff *skb, const void *hdr,
+			      unsigned int hlen, const struct net_device *dev)
+{
+	return skb->dev == dev && skb_network_offset(skb) == hlen &&
+	       !memcmp(skb->data, hdr, hlen);
+}
+
+/* Takes @skb, L2 header and all, onto @head's frag_list after @tail. */
+static void vsync_bundle_add(struct sk_buff *head, struct sk_buff *tail,
+			     struct sk_buff *skb, unsigned int hlen)
+{
+	__skb_pull(skb, hlen);
+	skb->next = NULL;
+	if (tail)
+		tail->next = skb;
+	else
+		skb_shinfo(head)->frag_list = skb;
+	head->len += skb->len;
+	head->data_len += skb->len;
+	head->truesize += skb->truesize;
+	skb_shinfo(head)->gso_size = max_t(unsigned int,
+					   skb_shinfo(head)->gso_size,
+					   skb->len);
+	skb_shinfo(head)->gso_segs++;
+}
+
+/*
+ * A bundle of @first and the frames after it in @q that go to the same
+ * place, or @first itself if none does or there is no memory.
+ */
+static struct sk_buff *vsync_bundle_build(struct vsync_ring *r,
+					  struct sk_buff *first,
+					  struct sk_buff_head *q)
+{
+	unsigned int hlen = skb_network_offset(first);
+	struct net_device *dev = first->dev;
+	struct sk_buff *head, *tail, *next;
+
+	next = skb_peek(q);
+	if (!hlen || hlen != dev->hard_header_len || !next ||
+	    !vsync_bundle_same(next, first->data, hlen, dev))
+		return first;
+	head = alloc_skb(LL_RESERVED_SPACE(dev), GFP_ATOMIC);
+	if (!head)
+		return first;
+	skb_reserve(head, LL_RESERVED_SPACE(dev));
+	skb_reset_network_header(head);
+	memcpy(__skb_push(head, hlen), first->data, hlen);
+	skb_reset_mac_header(head);
+	head->mac_len = hlen;
+	head->dev = dev;
+	head->protocol = first->protocol;
+	head->priority = first->priority;
+	/* "No checksum to do": GSO passes only such skbs, or partial ones. */
+	head->ip_summed = CHECKSUM_UNNECESSARY;
+	skb_shinfo(head)->gso_type = SKB_GSO_FRAGLIST;
+
+	vsync_bundle_add(head, NULL, first, hlen);
+	tail = first;
+	while ((next = skb_peek(q)) &&
+	       skb_shinfo(head)->gso_segs < VSYNC_BUNDLE_FRAMES &&
+	       head->len + next->len <= VSYNC_BUNDLE_BYTES &&
+	       vsync_bundle_same(next, skb_mac_header(head), hlen, dev)) {
+		__skb_unlink(next, q);
+		vsync_bundle_add(head, tail, next, hlen);
+		tail = next;
+	}
+	vsync_count(r, VSYNC_A_STATS_BUNDLES_OUT);
+	return head;
+}
+
+/**
+ * vsync_bundle_xmit() - transmit queued frames, in bundles where allowed
+ * @r: the ring, not locked
+ * @q: frames with their L2 headers, in the order to send them; emptied
+ * @bundle: what vsync_bundle_ok() said under the lock
+ */
+void vsync_bundle_xmit(struct vsync_ring *r, struct sk_buff_head *q,
+		       bool bundle)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(q))) {
+		if (bundle)
+			skb = vsync_bundle_build(r, skb, q);
+		dev_queue_xmit(skb);
+	}
+}
+
+/**
+ * vsync_bundle_is() - whether a received skb is a bundle
+ * @skb: as it came to the ring's packet handler
+ *
+ * Return: true for a fraglist GSO skb. Nothing from a wire is one: only a
+ * sender in this kernel (another namespace, over veth) builds them.
+ */
+bool vsync_bundle_is(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) &&
+	       (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST);
+}
+
+/**
+ * vsync_bundle_rcv() - receive each frame of a bundle
+ * @r: the ring, not locked
+ * @skb: the bundle, not shared, its data after the L2 header; consumed
+ *
+ * Every frame is handed to vsync_rcv_frame() on its own. The bundle may
+ * be a clone (a bridge floods clones), so its frag_list is shared and left
+ * as it is: each frame is cloned off it.
+ *
+ * Return: NET_RX_SUCCESS if a frame was accepted, else NET_RX_DROP.
+ */
+int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
+{
+	int ret = NET_RX_DROP;
+	struct sk_buff *f, *c;
+
+	if (skb_headlen(skb) || skb_shinfo(skb)->nr_frags ||
+	    !skb_has_frag_list(skb)) {
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+		kfree_skb(skb);
+		return NET_RX_DROP;
+	}
+	vsync_count(r, VSYNC_A_STATS_BUNDLES_IN);
+	skb_walk_frags(skb, f) {
+		c = skb_clone(f, GFP_ATOMIC);
+		if (!c) {
+			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+			continue;
+		}
+		memset(c->cb, 0, sizeof(c->cb));
+		c->dev = skb->dev;
+		c->skb_iif = skb->skb_iif;
+		c->protocol = skb->protocol;
+		c->pkt_type = skb->pkt_type;
+		skb_reset_network_header(c);
+		skb_reset_mac_header(c);
+		c->mac_len = 0;
+		if (vsync_rcv_frame(r, c) == NET_RX_SUCCESS)
+			ret = NET_RX_SUCCESS;
+	}
+	consume_skb(skb);
+	return ret;
+}
+
+/*
+ * The stack's segmentation of a bundle for a device that cannot carry it:
+ * each frame behind a copy of the L2 header. The frames are shared with
+ * the stored ones and with other clones of the bundle, so each segment is
+ * a clone with a private header (skb_cow_head()).
+ */
+static struct sk_buff *vsync_gso_segment(struct sk_buff *skb,
+					 netdev_features_t features)
+{
+	unsigned int hlen = skb->data - skb_mac_header(skb);
+	struct sk_buff *segs = NULL, *tail = NULL, *f, *c;
+
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) ||
+	    !skb_has_frag_list(skb) || skb_headlen(skb) ||
+	    skb_shinfo(skb)->nr_frags)
+		return ERR_PTR(-EINVAL);
+
+	skb_walk_frags(skb, f) {
+		c = skb_clone(f, GFP_ATOMIC);
+		if (!c)
+			goto nomem;
+		if (skb_cow_head(c, hlen) ||
+		    (!(features & NETIF_F_SG) && __skb_linearize(c))) {
+			kfree_skb(c);
+			goto nomem;
+		}
+		memcpy(__skb_push(c, hlen), skb_mac_header(skb), hlen);
+		skb_reset_mac_header(c);
+		skb_set_network_header(c, hlen);
+		c->mac_len = hlen;
+		c->dev = skb->dev;
+		c->protocol = skb->protocol;
+		c->priority = skb->priority;
+		c->ip_summed = CHECKSUM_NONE;
+		skb_copy_queue_mapping(c, skb);
+		if (tail)
+			tail->next = c;
+		else
+			segs = c;
+		tail = c;
+	}
+	if (!segs)
+		return ERR_PTR(-EINVAL);
+	segs->prev = tail;
+	return segs;
+
+nomem:
+	kfree_skb_list(segs);
+	return ERR_PTR(-ENOMEM);
+}
+
+static struct packet_offload vsync_offload __read_mostly = {
+	.type = cpu_to_be16(VSYNC_ETHERTYPE),
+	.callbacks = {
+		.gso_segment = vsync_gso_segment,
+	},
+};
+
+/**
+ * vsync_bundle_init() - let the stack cut bundles up for any device
+ *
+ * Return: 0.
+ */
+int vsync_bundle_init(void)
+{
+	dev_add_offload(&vsync_offload);
+	return 0;
+}
+
+/**
+ * vsync_bundle_uninit() - remove the segmentation; waits for its callers
+ *
+ * A bundle still queued somewhere (a netem delay) after this can no
+ * longer be cut up and is dropped by the stack where a device needs that.
+ */
+void vsync_bundle_uninit(void)
+{
+	dev_remove_offload(&vsync_offload);
+}
