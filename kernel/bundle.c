@@ -11,14 +11,18 @@
  *   head:       the L2 header, nothing else; gso_segs = number of frames
  *   frag_list:  frame, frame, ...  each a whole vsync frame, no L2 header
  *
- * A device that announces NETIF_F_GSO_FRAGLIST carries the bundle whole;
- * for any other, the stack cuts it up with vsync_gso_segment() into the
- * frames again, each behind a copy of the L2 header, so no device ever
- * sees a frame larger than its MTU and the bytes on a real wire are the
- * same as without bundles. A receiver takes the frames off the frag_list
- * and handles each as if it had come alone; every one is checked as any
- * frame is. Only the default EtherType on Ethernet is bundled: the offload
- * is registered for that EtherType alone, and ipoib carries no GSO.
+ * A device that announces NETIF_F_GSO_FRAGLIST carries the bundle whole
+ * (veth, bridge, ifb, and vxlan or geneve inside their UDP); for any
+ * other, the stack cuts it up with vsync_gso_segment() into the frames
+ * again, each behind a copy of the L2 header (and of a tunnel's headers,
+ * as skb_segment() does), so no device ever sees a frame larger than its
+ * MTU and the bytes on a real wire are the same as without bundles. A
+ * receiver takes the frames off the frag_list and handles each as if it
+ * had come alone; every one is checked as any frame is. Should something
+ * on the way have made a bundle linear (generic XDP, a tc program), its
+ * frames are found back to back by their headers' len and copied out.
+ * Only the default EtherType on Ethernet is bundled: the offload is
+ * registered for that EtherType alone, and ipoib carries no GSO.
  *
  * The module parameter "bundle" (default 1) turns sending bundles off;
  * receiving them is always on, as other nodes may still send them.
@@ -29,9 +33,11 @@
  * path of any device, under rcu_read_lock_bh().
  */
 #include <linux/if_arp.h>
+#include <linux/if_vlan.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/dst.h>
 
 #include "ring.h"
 
@@ -117,6 +123,7 @@ static struct sk_buff *vsync_bundle_build(struct vsync_ring *r,
 		return first;
 	skb_reserve(head, LL_RESERVED_SPACE(dev));
 	skb_reset_network_header(head);
+	skb_reset_transport_header(head);
 	memcpy(__skb_push(head, hlen), first->data, hlen);
 	skb_reset_mac_header(head);
 	head->mac_len = hlen;
@@ -172,35 +179,110 @@ bool vsync_bundle_is(const struct sk_buff *skb)
 	       (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST);
 }
 
+/* Whether a bundle is as its sender built it: frames on the frag_list. */
+static bool vsync_bundle_pristine(const struct sk_buff *skb)
+{
+	return !skb_headlen(skb) && !skb_shinfo(skb)->nr_frags &&
+	       skb_has_frag_list(skb);
+}
+
+/*
+ * A copy of the frame at @off of a bundle that something on the way made
+ * linear or pulled (generic XDP, a tc program, VLAN untagging): the frames
+ * are then back to back in its data. NULL at the end, or if the header
+ * there is too short for a frame or its len runs past the bundle.
+ */
+static struct sk_buff *vsync_bundle_copy(const struct sk_buff *skb,
+					 unsigned int off, unsigned int room)
+{
+	struct vsync_hdr _h;
+	const struct vsync_hdr *h;
+	struct sk_buff *c;
+	u32 len;
+
+	h = skb_header_pointer(skb, off, sizeof(_h), &_h);
+	if (!h)
+		return NULL;
+	len = ntohl(h->len);
+	if (len < sizeof(*h) || len > skb->len - off)
+		return NULL;
+	c = alloc_skb(room + len, GFP_ATOMIC);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	skb_reserve(c, room);
+	if (skb_copy_bits(skb, off, skb_put(c, len), len)) {
+		kfree_skb(c);
+		return NULL;
+	}
+	return c;
+}
+
+/*
+ * The frames of bundle @skb, whose data starts at its first frame, as a
+ * list of skbs with @room bytes of headroom or more (the caller makes the
+ * headroom private before writing to it). Frames on the frag_list are
+ * cloned off it, which may be shared with other clones of the bundle (a
+ * bridge floods clones). Return: the list, or NULL if it holds no frame
+ * (*nomem says whether memory ran out, which may leave frames out).
+ */
+static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
+					  unsigned int room, bool *nomem)
+{
+	struct sk_buff *list = NULL, **tail = &list, *f, *c;
+	unsigned int off;
+
+	*nomem = false;
+	if (vsync_bundle_pristine(skb)) {
+		skb_walk_frags(skb, f) {
+			c = skb_clone(f, GFP_ATOMIC);
+			if (!c) {
+				*nomem = true;
+				continue;
+			}
+			*tail = c;
+			tail = &c->next;
+		}
+		return list;
+	}
+	for (off = 0; (c = vsync_bundle_copy(skb, off, room)); off += c->len) {
+		if (IS_ERR(c)) {
+			*nomem = true;
+			break;
+		}
+		*tail = c;
+		tail = &c->next;
+	}
+	return list;
+}
+
 /**
  * vsync_bundle_rcv() - receive each frame of a bundle
  * @r: the ring, not locked
  * @skb: the bundle, not shared, its data after the L2 header; consumed
  *
- * Every frame is handed to vsync_rcv_frame() on its own. The bundle may
- * be a clone (a bridge floods clones), so its frag_list is shared and left
- * as it is: each frame is cloned off it.
+ * Every frame is handed to vsync_rcv_frame() on its own, and checked
+ * there as any frame is.
  *
  * Return: NET_RX_SUCCESS if a frame was accepted, else NET_RX_DROP.
  */
 int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 {
+	struct sk_buff *list, *c, *next;
 	int ret = NET_RX_DROP;
-	struct sk_buff *f, *c;
+	bool nomem;
 
-	if (skb_headlen(skb) || skb_shinfo(skb)->nr_frags ||
-	    !skb_has_frag_list(skb)) {
-		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+	list = vsync_bundle_split(skb, 0, &nomem);
+	if (nomem)
+		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+	if (!list) {
+		if (!nomem)
+			vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
 		kfree_skb(skb);
 		return NET_RX_DROP;
 	}
 	vsync_count(r, VSYNC_A_STATS_BUNDLES_IN);
-	skb_walk_frags(skb, f) {
-		c = skb_clone(f, GFP_ATOMIC);
-		if (!c) {
-			vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-			continue;
-		}
+	skb_list_walk_safe(list, c, next) {
+		skb_mark_not_on_list(c);
 		memset(c->cb, 0, sizeof(c->cb));
 		c->dev = skb->dev;
 		c->skb_iif = skb->skb_iif;
@@ -217,54 +299,60 @@ int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 }
 
 /*
- * The stack's segmentation of a bundle for a device that cannot carry it:
- * each frame behind a copy of the L2 header. The frames are shared with
- * the stored ones and with other clones of the bundle, so each segment is
- * a clone with a private header (skb_cow_head()).
+ * The stack's segmentation of a bundle for a device that cannot carry it,
+ * and for a tunnel (vxlan, geneve, gretap) that carries it inside another
+ * packet: each frame behind a copy of the bundle's headers, the tunnel's
+ * included, with the bundle's metadata, as skb_segment() leaves them. The
+ * headers go in each segment's own headroom (skb_cow_head()): the frames'
+ * buffers are shared with the stored ones and with other clones.
  */
 static struct sk_buff *vsync_gso_segment(struct sk_buff *skb,
 					 netdev_features_t features)
 {
 	unsigned int hlen = skb->data - skb_mac_header(skb);
-	struct sk_buff *segs = NULL, *tail = NULL, *f, *c;
+	unsigned int tnl = skb_tnl_header_len(skb);
+	struct sk_buff *segs, *c;
+	bool nomem;
 
-	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) ||
-	    !skb_has_frag_list(skb) || skb_headlen(skb) ||
-	    skb_shinfo(skb)->nr_frags)
+	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST))
 		return ERR_PTR(-EINVAL);
-
-	skb_walk_frags(skb, f) {
-		c = skb_clone(f, GFP_ATOMIC);
-		if (!c)
-			goto nomem;
-		if (skb_cow_head(c, hlen) ||
-		    (!(features & NETIF_F_SG) && __skb_linearize(c))) {
-			kfree_skb(c);
-			goto nomem;
+	segs = vsync_bundle_split(skb, tnl + hlen, &nomem);
+	if (nomem || !segs) {
+		kfree_skb_list(segs);
+		return ERR_PTR(nomem ? -ENOMEM : -EINVAL);
+	}
+	for (c = segs; c; c = c->next) {
+		if ((!(features & NETIF_F_SG) && __skb_linearize(c)) ||
+		    skb_cow_head(c, tnl + hlen)) {
+			kfree_skb_list(segs);
+			return ERR_PTR(-ENOMEM);
 		}
-		memcpy(__skb_push(c, hlen), skb_mac_header(skb), hlen);
+		memset(c->cb, 0, sizeof(c->cb));
+		__skb_push(c, hlen);
+		memcpy(c->data - tnl, skb_mac_header(skb) - tnl, tnl + hlen);
 		skb_reset_mac_header(c);
 		skb_set_network_header(c, hlen);
+		skb_set_transport_header(c, hlen);
 		c->mac_len = hlen;
 		c->dev = skb->dev;
 		c->protocol = skb->protocol;
 		c->priority = skb->priority;
+		c->mark = skb->mark;
+		c->tstamp = skb->tstamp;
 		c->ip_summed = CHECKSUM_NONE;
+		__vlan_hwaccel_copy_tag(c, skb);
 		skb_copy_queue_mapping(c, skb);
-		if (tail)
-			tail->next = c;
-		else
-			segs = c;
-		tail = c;
+		skb_dst_copy(c, skb);
+		/* A tunnel's checksum covers the frame: give it the sum. */
+		if (tnl) {
+			SKB_GSO_CB(c)->csum = skb_checksum(c, hlen,
+							   c->len - hlen, 0);
+			SKB_GSO_CB(c)->csum_start = skb_headroom(c) + hlen;
+		}
+		if (!c->next)
+			segs->prev = c;
 	}
-	if (!segs)
-		return ERR_PTR(-EINVAL);
-	segs->prev = tail;
 	return segs;
-
-nomem:
-	kfree_skb_list(segs);
-	return ERR_PTR(-ENOMEM);
 }
 
 static struct packet_offload vsync_offload __read_mostly = {
