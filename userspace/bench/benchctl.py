@@ -975,6 +975,9 @@ def main():
     p.add_argument("--napi-threaded", action="store_true",
                    help="receive on both ends of each veth in a threaded "
                    "NAPI (GRO on), not in the sender's softirq")
+    p.add_argument("--vsync-bundle", type=int, choices=(0, 1),
+                   help="set vsync's module parameter bundle: 0 sends "
+                   "every frame on its own (default: as loaded, 1)")
     p.add_argument("--nice", type=int, default=0,
                    help="the agents' nice value")
     p.add_argument("--perf", default="",
@@ -1020,6 +1023,15 @@ def main():
     t0 = time.monotonic()
     b = Bench(a)
     info = machine_info(a)
+    bundle_param = "/sys/module/vsync/parameters/bundle"
+    try:
+        if a.vsync_bundle is not None:
+            with open(bundle_param, "w") as f:
+                f.write("%d\n" % a.vsync_bundle)
+        with open(bundle_param) as f:
+            info["vsync_bundle"] = f.read().strip()
+    except OSError as e:
+        log("vsync bundle parameter: %s" % e)
     log("machine: %s" % info)
     try:
         b.run()
@@ -1056,6 +1068,10 @@ def main():
               % (os.cpu_count() or 1))
     if a.napi_threaded:
         print("receive: threaded NAPI on both ends of each veth (GRO on)")
+    if "vsync_bundle" in info:
+        print("vsync: bundles %s (module parameter bundle=%s)" % (
+            "on" if info["vsync_bundle"] in ("1", "Y") else "off",
+            info["vsync_bundle"]))
     print()
     print(table(b.results, a))
     for r in b.results:
