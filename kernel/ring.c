@@ -389,9 +389,10 @@ static void vsync_ring_del(struct vsync_ring *r)
 	spin_lock_bh(&r->lock);
 	vsync_srp_reset(r);
 	vsync_sock_ring_gone(r);
+	/* The ring lock guards these queues; their own locks are unused. */
+	__skb_queue_purge(&r->txq);
+	__skb_queue_purge(&r->ntfq);
 	spin_unlock_bh(&r->lock);
-	skb_queue_purge(&r->txq);
-	skb_queue_purge(&r->ntfq);
 	vsync_ring_put(r);
 }
 
