@@ -185,6 +185,7 @@ static void open_socket(void)
 		.sll_protocol = htons(opt_ethertype),
 	};
 	struct ifreq ifr = {};
+	int rcvbuf = 16 << 20;
 
 	sll.sll_ifindex = if_nametoindex(opt_dev);
 	if (!sll.sll_ifindex)
@@ -195,6 +196,14 @@ static void open_socket(void)
 		die("socket(AF_PACKET): %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		die("bind %s: %s", opt_dev, strerror(errno));
+	/*
+	 * Room for what comes while we read: a bundle of frames is charged
+	 * to the socket with every frame's buffer, which fills the default
+	 * buffer in a few bundles on a slow (debug) kernel.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		die("SO_RCVBUFFORCE: %s", strerror(errno));
 	bcast = sll;
 	read_broadcast();
 	strncpy(ifr.ifr_name, opt_dev, IFNAMSIZ - 1);
