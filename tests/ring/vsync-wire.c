@@ -87,6 +87,7 @@ static int opt_wait_ms = 5000;
 
 static int fd = -1;
 static bool opt_paged;
+static const char *opt_ready;
 static uint8_t *tx_ring;	/* -T: TX_SLOTS frames of a page */
 static unsigned int tx_next;
 /* sockaddr_ll has room for 8 address bytes; IPoIB's take 20. */
@@ -127,7 +128,8 @@ static void usage(void)
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
 "                frames for MS\n"
 "  -T            send from a PACKET_TX_RING: each frame reaches the\n"
-"                receivers in page fragments, with no byte linear\n");
+"                receivers in page fragments, with no byte linear\n"
+"  -R FILE       create FILE once the socket receives\n");
 	exit(1);
 }
 
@@ -1085,7 +1087,7 @@ int main(int argc, char **argv)
 	char *end;
 	int c;
 
-	while ((c = getopt(argc, argv, "i:e:w:T")) != -1) {
+	while ((c = getopt(argc, argv, "i:e:w:TR:")) != -1) {
 		switch (c) {
 		case 'i': opt_dev = optarg; break;
 		case 'e':
@@ -1095,6 +1097,7 @@ int main(int argc, char **argv)
 			break;
 		case 'w': opt_wait_ms = atoi(optarg); break;
 		case 'T': opt_paged = true; break;
+		case 'R': opt_ready = optarg; break;
 		default: usage();
 		}
 	}
@@ -1104,6 +1107,12 @@ int main(int argc, char **argv)
 	open_socket();
 	if (opt_paged)
 		open_tx_ring();
+	if (opt_ready) {
+		FILE *f = fopen(opt_ready, "w");
+
+		if (!f || fclose(f))
+			die("%s: %s", opt_ready, strerror(errno));
+	}
 
 	if (!strcmp(argv[optind], "frames") && optind + 2 == argc) {
 		cmd_frames(strtol(argv[optind + 1], NULL, 0));

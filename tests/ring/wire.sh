@@ -156,9 +156,13 @@ log_test "a ring of n1..n3, n4 outside it"
 [[ $RET -ne 0 ]] && tests_done
 ETHERTYPE=$(ring_query 1 'r["ethertype"]')
 
-wire -w 20000 frames 60 >"$RING_WORK/frames" 2>"$RING_WORK/frames.err" &
+wire -w 20000 -R "$RING_WORK/wire.ready" frames 60 >"$RING_WORK/frames" \
+	2>"$RING_WORK/frames.err" &
 wire_pid=$!
-msleep 500	# the tool's start: its socket must see the first frames
+# Its socket must see the first frames: go once it receives (starting a
+# process took more than 500 ms on a debug kernel).
+busywait 20000 test -e "$RING_WORK/wire.ready"
+check_err $? "vsync-wire did not start: $(cat "$RING_WORK/frames.err")"
 nodes_go "${members[@]}"
 wait "$wire_pid"
 check_err $? "vsync-wire saw no 60 message frames: $(cat "$RING_WORK/frames.err")"
