@@ -43,6 +43,8 @@
 
 /* Limits of one bundle: below any device's gso_max_segs and gso_max_size. */
 #define VSYNC_BUNDLE_FRAMES	64
+/* Frames taken out of a bundle that something made linear: a bound. */
+#define VSYNC_BUNDLE_COPIES	(4 * VSYNC_BUNDLE_FRAMES)
 #define VSYNC_BUNDLE_BYTES	(48 * 1024)
 
 static bool vsync_bundle_tx __read_mostly = true;
@@ -130,8 +132,13 @@ static struct sk_buff *vsync_bundle_build(struct vsync_ring *r,
 	head->dev = dev;
 	head->protocol = first->protocol;
 	head->priority = first->priority;
-	/* "No checksum to do": GSO passes only such skbs, or partial ones. */
+	/*
+	 * "No checksum to do": GSO passes only such skbs, or partial ones.
+	 * At every level, so that a tunnel's decapsulation, which uses one,
+	 * leaves the bundle as it was.
+	 */
 	head->ip_summed = CHECKSUM_UNNECESSARY;
+	head->csum_level = SKB_MAX_CSUM_LEVEL;
 	skb_shinfo(head)->gso_type = SKB_GSO_FRAGLIST;
 
 	vsync_bundle_add(head, NULL, first, hlen);
@@ -222,16 +229,19 @@ static struct sk_buff *vsync_bundle_copy(const struct sk_buff *skb,
  * list of skbs with @room bytes of headroom or more (the caller makes the
  * headroom private before writing to it). Frames on the frag_list are
  * cloned off it, which may be shared with other clones of the bundle (a
- * bridge floods clones). Return: the list, or NULL if it holds no frame
- * (*nomem says whether memory ran out, which may leave frames out).
+ * bridge floods clones). Return: the list, or NULL if it holds no frame;
+ * *nomem says whether memory ran out, *bad whether bytes were left that
+ * are no frame (either leaves frames out).
  */
 static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
-					  unsigned int room, bool *nomem)
+					  unsigned int room, bool *nomem,
+					  bool *bad)
 {
 	struct sk_buff *list = NULL, **tail = &list, *f, *c;
-	unsigned int off;
+	unsigned int off, n = 0;
 
 	*nomem = false;
+	*bad = false;
 	if (vsync_bundle_pristine(skb)) {
 		skb_walk_frags(skb, f) {
 			c = skb_clone(f, GFP_ATOMIC);
@@ -244,14 +254,16 @@ static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
 		}
 		return list;
 	}
-	for (off = 0; (c = vsync_bundle_copy(skb, off, room)); off += c->len) {
+	for (off = 0; n < VSYNC_BUNDLE_COPIES &&
+	     (c = vsync_bundle_copy(skb, off, room)); off += c->len, n++) {
 		if (IS_ERR(c)) {
 			*nomem = true;
-			break;
+			return list;
 		}
 		*tail = c;
 		tail = &c->next;
 	}
+	*bad = off < skb->len;
 	return list;
 }
 
@@ -269,14 +281,14 @@ int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 {
 	struct sk_buff *list, *c, *next;
 	int ret = NET_RX_DROP;
-	bool nomem;
+	bool nomem, bad;
 
-	list = vsync_bundle_split(skb, 0, &nomem);
+	list = vsync_bundle_split(skb, 0, &nomem, &bad);
 	if (nomem)
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
+	if (bad)
+		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
 	if (!list) {
-		if (!nomem)
-			vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
 		kfree_skb(skb);
 		return NET_RX_DROP;
 	}
@@ -312,22 +324,23 @@ static struct sk_buff *vsync_gso_segment(struct sk_buff *skb,
 	unsigned int hlen = skb->data - skb_mac_header(skb);
 	unsigned int tnl = skb_tnl_header_len(skb);
 	struct sk_buff *segs, *c;
-	bool nomem;
+	bool nomem, bad;
 
 	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST))
 		return ERR_PTR(-EINVAL);
-	segs = vsync_bundle_split(skb, tnl + hlen, &nomem);
+	segs = vsync_bundle_split(skb, tnl + hlen, &nomem, &bad);
 	if (nomem || !segs) {
 		kfree_skb_list(segs);
 		return ERR_PTR(nomem ? -ENOMEM : -EINVAL);
 	}
 	for (c = segs; c; c = c->next) {
-		if ((!(features & NETIF_F_SG) && __skb_linearize(c)) ||
-		    skb_cow_head(c, tnl + hlen)) {
+		if (skb_cow_head(c, tnl + hlen) ||
+		    (!(features & NETIF_F_SG) && skb_linearize(c))) {
 			kfree_skb_list(segs);
 			return ERR_PTR(-ENOMEM);
 		}
-		memset(c->cb, 0, sizeof(c->cb));
+		/* As skb_segment(): the caller's control block goes along. */
+		memcpy(c->cb, skb->cb, sizeof(c->cb));
 		__skb_push(c, hlen);
 		memcpy(c->data - tnl, skb_mac_header(skb) - tnl, tnl + hlen);
 		skb_reset_mac_header(c);
@@ -338,13 +351,14 @@ static struct sk_buff *vsync_gso_segment(struct sk_buff *skb,
 		c->protocol = skb->protocol;
 		c->priority = skb->priority;
 		c->mark = skb->mark;
-		c->tstamp = skb->tstamp;
+		skb_set_delivery_time(c, skb->tstamp, skb->mono_delivery_time);
 		c->ip_summed = CHECKSUM_NONE;
 		__vlan_hwaccel_copy_tag(c, skb);
 		skb_copy_queue_mapping(c, skb);
+		skb_dst_drop(c);
 		skb_dst_copy(c, skb);
 		/* A tunnel's checksum covers the frame: give it the sum. */
-		if (tnl) {
+		if (tnl && skb->encap_hdr_csum) {
 			SKB_GSO_CB(c)->csum = skb_checksum(c, hlen,
 							   c->len - hlen, 0);
 			SKB_GSO_CB(c)->csum_start = skb_headroom(c) + hlen;
