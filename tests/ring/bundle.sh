@@ -164,33 +164,27 @@ out0=$(join <(echo "$before") <(echo "$after") |
 check_eq "$out0" "" "bundles sent with bundle=0"
 log_test "bundle=0: no bundle sent"
 
-# Over vxlan the bundles travel inside UDP, whole over the veths and
-# the bridge and to the tunnel's socket, which takes them whole. Where a
-# device cannot carry them, the tunnel's segmentation calls
-# vsync_gso_segment() with the outer headers in front: at n3's eth0 for
-# what n3 sends, at the bridge for what goes through v4.
-if [[ $RING_MEDIA != ib ]] && ! ip link add vxtest type vxlan id 1 dstport 4789 2>/dev/null; then
-	log_test_skip "vxlan: bundles inside a tunnel" "this kernel has no vxlan"
-elif [[ $RING_MEDIA != ib ]]; then
-	ip link del vxtest
-	echo 1 >"$PARAM"
+# upper_round NAME DEV LINES: move the rings to DEV, made in each node by
+# the "ip -batch" LINES (I stands for the node's number), run a round
+# on it, and check that n1..n3 sent and received bundles, and that n4,
+# behind v4, got its frames cut up and asked again for few of them.
+upper_round()
+{
+	local name=$1 dev=$2 lines=$3 i line o b f q
+
 	ring_del "${nodes[@]}"
-	check_err $? "vsyncadm ring del failed"
+	check_err $? "$name: vsyncadm ring del failed"
 	for i in "${nodes[@]}"
 	do
-		ip -n "n$i" -batch - <<-EOF
-			addr add 10.98.0.$i/24 dev eth0
-			link add vxlan0 type vxlan id 42 group 239.1.1.1 dev eth0 dstport 4789
-			link set vxlan0 up
-		EOF
-		check_err $? "n$i: cannot add vxlan0"
+		ip -n "n$i" -batch - <<<"${lines//I/$i}"
+		check_err $? "n$i: cannot add $dev"
 	done
-	RING_DEV=vxlan0
+	RING_DEV=$dev
 	ring_add "${nodes[@]}"
-	check_err $? "vsyncadm ring add dev vxlan0 failed"
-	round "vxlan"
+	check_err $? "vsyncadm ring add dev $dev failed"
+	round "$name"
 	mapfile -t c < <(counters)
-	log_info "vxlan: node bundles_out bundles_in frames_in rtr_requests: ${c[*]/%/;}"
+	log_info "$name: node bundles_out bundles_in frames_in rtr_requests: ${c[*]/%/;}"
 	for line in "${c[@]}"
 	do
 		read -r i o b f q <<<"$line"
@@ -199,11 +193,42 @@ elif [[ $RING_MEDIA != ib ]]; then
 	for i in 1 2 3
 	do
 		[[ ${out[$i]} -gt 0 && ${in[$i]} -gt 0 ]]
-		check_err $? "n$i: bundles out/in ${out[$i]}/${in[$i]} over vxlan"
+		check_err $? "n$i: bundles out/in ${out[$i]}/${in[$i]} over $dev"
 	done
-	check_eq "${in[4]}" 0 "bundles through v4 over vxlan"
+	check_eq "${in[4]}" 0 "bundles through v4 over $dev"
 	few_retransmissions
+}
+
+# Over vxlan the bundles travel inside UDP, whole over the veths and
+# the bridge and to the tunnel's socket, which takes them whole. Where a
+# device cannot carry them, the tunnel's segmentation calls
+# vsync_gso_segment() with the outer headers in front: at n3's eth0 for
+# what n3 sends, at the bridge for what goes through v4.
+echo 1 >"$PARAM"
+if [[ $RING_MEDIA == ib ]]; then
+	:
+elif ! ip link add vxtest type vxlan id 1 dstport 4789 2>/dev/null; then
+	log_test_skip "vxlan: bundles inside a tunnel" "this kernel has no vxlan"
+else
+	ip link del vxtest
+	upper_round vxlan vxlan0 "addr add 10.98.0.I/24 dev eth0
+link add vxlan0 type vxlan id 42 group 239.1.1.1 dev eth0 dstport 4789
+link set vxlan0 up"
 	log_test "vxlan: bundles inside the tunnel, cut up with its headers where needed; every message delivered once, in one order"
+fi
+
+# On a VLAN device the tag travels beside the bundle (vlan_tci, veth
+# inserts it in "hardware"); every frame cut from a bundle at v4 must
+# carry it too, or n4's eth0.10 never sees it.
+if [[ $RING_MEDIA == ib ]]; then
+	:
+elif ! ip link add link br0 name vltest type vlan id 10 2>/dev/null; then
+	log_test_skip "vlan: bundles with a VLAN tag" "this kernel has no 8021q"
+else
+	ip link del vltest
+	upper_round vlan eth0.10 "link add link eth0 name eth0.10 type vlan id 10
+link set eth0.10 up"
+	log_test "vlan: bundles tagged, cut up with the tag where needed; every message delivered once, in one order"
 fi
 
 splats=$(kmsg_splats "$(kmsg_since)")
