@@ -29,8 +29,8 @@
  *
  * Locking: nothing here keeps state. vsync_bundle_xmit() runs without the
  * ring lock, from vsync_ring_flush(); vsync_bundle_rcv() runs in the
- * receive path like vsync_rcv(); vsync_gso_segment() runs in the transmit
- * path of any device, under rcu_read_lock_bh().
+ * receive path like vsync_rcv(); vsync_gso_segment() runs wherever the
+ * stack segments (any device's transmit, a tunnel's receive), under RCU.
  */
 #include <linux/if_arp.h>
 #include <linux/if_vlan.h>

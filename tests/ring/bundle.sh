@@ -25,10 +25,11 @@
 #    gets their frames only when it asks again);
 #  - with the module parameter bundle=0 a second round sends no bundle
 #    and is as complete;
-#  - a third round on a vxlan device over eth0 (bundles inside UDP, cut
-#    up by the tunnel's segmentation with the outer headers in front of
-#    each frame) is as complete, and no frame of a bundle needed asking
-#    for again.
+#  - a third round on vxlan devices over the eth0s (bundles inside UDP;
+#    where cut up, each frame gets the tunnel's headers too) and a
+#    fourth on VLAN devices eth0.10 (where cut up, each frame keeps the
+#    tag) are as complete: n1..n3 send and receive bundles, n4 receives
+#    none and asks again for few frames.
 # With VSYNC_TEST_MEDIA=ib: ipoib carries no GSO, so no node sends or
 # receives a bundle, and the traffic is complete.
 
@@ -81,10 +82,26 @@ for line in sys.stdin:
           s["rtr_requests"])'
 }
 
+# read_counters NAME: counters into out[], in[], fin[] and rtr[], by node;
+# logged under NAME.
+declare -A out in fin rtr
+read_counters()
+{
+	local c line i o b f q
+
+	mapfile -t c < <(counters)
+	log_info "$1: node bundles_out bundles_in frames_in rtr_requests: ${c[*]/%/;}"
+	for line in "${c[@]}"
+	do
+		read -r i o b f q <<<"$line"
+		out[$i]=$o in[$i]=$b fin[$i]=$f rtr[$i]=$q
+	done
+}
+
 # round NAME: every node sends COUNT messages; all delivered everywhere.
 round()
 {
-	local i
+	local i logs
 
 	for i in "${nodes[@]}"
 	do
@@ -97,9 +114,9 @@ round()
 	nodes_go "${nodes[@]}"
 	nodes_wait "${nodes[@]}"
 	check_err $? "$1: a node did not finish"
-	out=$(check_logs --from-start --all-complete "${nodes[@]}")
+	logs=$(check_logs --from-start --all-complete "${nodes[@]}")
 	check_err $? "$1: the logs differ"
-	printf '%s\n' "$out"
+	printf '%s\n' "$logs"
 	for i in "${nodes[@]}"
 	do
 		check_eq "$(log_count "$i" "T ")" 0 "$1: transitional views at n$i"
@@ -121,14 +138,7 @@ round "bundles on"
 ring_stats "${nodes[@]}"
 log_test "bundles on: every message delivered once, in one order"
 
-mapfile -t c < <(counters)
-log_info "node bundles_out bundles_in frames_in rtr_requests: ${c[*]/%/;}"
-declare -A out in fin rtr
-for line in "${c[@]}"
-do
-	read -r i o b f q <<<"$line"
-	out[$i]=$o in[$i]=$b fin[$i]=$f rtr[$i]=$q
-done
+read_counters "bundles on"
 if [[ $RING_MEDIA == ib ]]; then
 	for i in "${nodes[@]}"
 	do
@@ -170,7 +180,7 @@ log_test "bundle=0: no bundle sent"
 # behind v4, got its frames cut up and asked again for few of them.
 upper_round()
 {
-	local name=$1 dev=$2 lines=$3 i line o b f q
+	local name=$1 dev=$2 lines=$3 i
 
 	ring_del "${nodes[@]}"
 	check_err $? "$name: vsyncadm ring del failed"
@@ -183,13 +193,7 @@ upper_round()
 	ring_add "${nodes[@]}"
 	check_err $? "vsyncadm ring add dev $dev failed"
 	round "$name"
-	mapfile -t c < <(counters)
-	log_info "$name: node bundles_out bundles_in frames_in rtr_requests: ${c[*]/%/;}"
-	for line in "${c[@]}"
-	do
-		read -r i o b f q <<<"$line"
-		out[$i]=$o in[$i]=$b fin[$i]=$f rtr[$i]=$q
-	done
+	read_counters "$name"
 	for i in 1 2 3
 	do
 		[[ ${out[$i]} -gt 0 && ${in[$i]} -gt 0 ]]
