@@ -41,6 +41,8 @@
  * @evicted: overran its receive queue; gets nothing more
  * @err: why the socket is cut off (ENOBUFS, ENODEV), reported once its
  *	receive queue is drained, and for good
+ * @wake: data was queued and the reader is still to be woken (see
+ *	vsync_sock_wake()), under the ring lock
  * @leave: the LEAVE message, allocated at bind so that leaving cannot fail
  */
 struct vsync_sock {
@@ -54,6 +56,7 @@ struct vsync_sock {
 	bool safe;
 	bool joined;
 	bool evicted;
+	bool wake;
 	int err;
 	struct sk_buff *leave;
 };
@@ -124,13 +127,44 @@ static void vsync_sock_evict(struct vsync_ring *r, struct vsync_sock *vs)
 	vsync_sock_cut(sk, ENOBUFS);
 }
 
-static void vsync_sock_queue(struct vsync_sock *vs, struct sk_buff *skb)
+/* Called with the ring lock. */
+static void vsync_sock_queue(struct vsync_ring *r, struct vsync_sock *vs,
+			     struct sk_buff *skb)
 {
 	struct sock *sk = &vs->sk;
 
 	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
+	if (r->socks_wake_later) {
+		vs->wake = true;
+		r->socks_to_wake = true;
+		return;
+	}
 	sk->sk_data_ready(sk);
+}
+
+/**
+ * vsync_sock_wake() - wake the readers of sockets given data, once each
+ * @r: the ring, locked, with socks_wake_later set since it was taken
+ *
+ * The receive path delivers a bundle's or a frame's messages with
+ * socks_wake_later set and calls this before it drops the lock, so that
+ * a reader is woken once for all of them. Clears socks_wake_later.
+ */
+void vsync_sock_wake(struct vsync_ring *r)
+{
+	struct vsync_sock *vs;
+
+	r->socks_wake_later = false;
+	if (!r->socks_to_wake)
+		return;
+	r->socks_to_wake = false;
+	list_for_each_entry(vs, &r->socks, node) {
+		if (!vs->wake)
+			continue;
+		vs->wake = false;
+		vs->sk.sk_data_ready(&vs->sk);
+	}
 }
 
 /* Whether @vs receives a data message of @group from @origin/@port. */
@@ -165,7 +199,7 @@ static void vsync_sock_give(struct vsync_ring *r, struct vsync_sock *vs,
 	VSYNC_RCV_CB(c)->node = origin;
 	VSYNC_RCV_CB(c)->port = port;
 	VSYNC_RCV_CB(c)->kind = VSYNC_KIND_DATA;
-	vsync_sock_queue(vs, c);
+	vsync_sock_queue(r, vs, c);
 }
 
 /**
@@ -254,7 +288,7 @@ void vsync_sock_group_view(struct vsync_ring *r, const char *group, u32 kind,
 			vsync_sock_evict(r, vs);
 			continue;
 		}
-		vsync_sock_queue(vs, skb);
+		vsync_sock_queue(r, vs, skb);
 	}
 }
 

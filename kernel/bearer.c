@@ -6,8 +6,10 @@
  * ring's device only, so container_of() finds the ring. The network stack
  * calls us under rcu_read_lock(); vsync_bearer_disable() removes the handler
  * and waits with synchronize_net() before the ring can go, so no reference
- * is needed here. Every frame is validated before it is dispatched, under
- * the ring lock, to srp.c (messages, tokens) or memb.c (membership).
+ * is needed here. Every frame is validated (vsync_rcv_check()) before it
+ * is dispatched, under the ring lock, to srp.c (messages, tokens) or
+ * memb.c (membership); a bundle's frames are dispatched under one hold of
+ * the lock (vsync_rcv_dispatch()).
  *
  * Send: frames are built under the ring lock and queued on the ring's txq;
  * vsync_ring_flush() transmits them after the lock is dropped, in bundles
@@ -104,15 +106,18 @@ static bool vsync_header_only(u8 type)
 }
 
 /**
- * vsync_rcv_frame() - check one received frame and hand it to the protocol
+ * vsync_rcv_check() - check one received frame before it is dispatched
  * @r: the ring, not locked
- * @skb: the frame, not shared, its data at the vsync header; consumed
+ * @skb: the frame, not shared, its data at the vsync header
  *
- * The caller sends what the protocol queued with vsync_ring_flush().
+ * Validates the header, trims the frame to its length and makes linear
+ * what the protocol reads (vsync_rcv_linear()). A bad frame is counted
+ * and freed.
  *
- * Return: NET_RX_SUCCESS, or NET_RX_DROP if the frame was dropped.
+ * Return: 0 if @skb may go to vsync_rcv_dispatch(), else NET_RX_DROP
+ * (@skb consumed).
  */
-int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
+int vsync_rcv_check(struct vsync_ring *r, struct sk_buff *skb)
 {
 	const struct vsync_hdr *h;
 	unsigned int len;
@@ -141,23 +146,33 @@ int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
 	why = VSYNC_A_STATS_DROP_NOMEM;
 	if (pskb_trim(skb, len) || vsync_rcv_linear(skb))
 		goto drop;
-	h = (const struct vsync_hdr *)skb->data;
 
 	vsync_count(r, VSYNC_A_STATS_FRAMES_IN);
 	vsync_count_add(r, VSYNC_A_STATS_BYTES_IN, len);
+	return 0;
 
-	spin_lock(&r->lock);
+drop:
+	vsync_count(r, why);
+	kfree_skb(skb);
+	return NET_RX_DROP;
+}
+
+/* Hands one checked frame (consumed) to the protocol. Ring locked. */
+static void vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
+{
+	const struct vsync_hdr *h = (const struct vsync_hdr *)skb->data;
+
 	if (r->dead) {
-		spin_unlock(&r->lock);
-		goto drop_quiet;
+		kfree_skb(skb);
+		return;
 	}
 	if (ntohl(h->src) == r->node_id && h->type != VSYNC_FT_JOIN) {
 		/* Our frames never come back: someone else has our id. */
 		vsync_count(r, VSYNC_A_STATS_DUPLICATE_NODE_ID);
-		spin_unlock(&r->lock);
 		net_warn_ratelimited("vsync: %s: another node uses node id %u\n",
 				     r->dev->name, r->node_id);
-		goto drop_quiet;
+		kfree_skb(skb);
+		return;
 	}
 	switch (h->type) {
 	case VSYNC_FT_MCAST:
@@ -182,14 +197,49 @@ int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
 		vsync_srp_rcv_wake(r, skb);
 		break;
 	}
-	spin_unlock(&r->lock);
-	return NET_RX_SUCCESS;
+}
 
-drop:
-	vsync_count(r, why);
-drop_quiet:
-	kfree_skb(skb);
-	return NET_RX_DROP;
+/**
+ * vsync_rcv_dispatch() - hand checked frames to the protocol
+ * @r: the ring, not locked
+ * @list: frames that passed vsync_rcv_check(), linked by ->next, in the
+ *	order they came; consumed
+ *
+ * The frames go to srp.c (messages, tokens) or memb.c (membership) under
+ * one hold of the ring lock, and the sockets they deliver to are woken
+ * once at its end (vsync_sock_wake()), not once per message. The caller
+ * sends what the protocol queued with vsync_ring_flush().
+ */
+void vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list)
+{
+	struct sk_buff *skb, *next;
+
+	spin_lock(&r->lock);
+	r->socks_wake_later = true;
+	skb_list_walk_safe(list, skb, next) {
+		skb_mark_not_on_list(skb);
+		vsync_rcv_one(r, skb);
+	}
+	vsync_sock_wake(r);
+	spin_unlock(&r->lock);
+}
+
+/**
+ * vsync_rcv_frame() - check one received frame and hand it to the protocol
+ * @r: the ring, not locked
+ * @skb: the frame, not shared, its data at the vsync header; consumed
+ *
+ * The caller sends what the protocol queued with vsync_ring_flush().
+ *
+ * Return: NET_RX_SUCCESS, or NET_RX_DROP if the frame was dropped.
+ */
+int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
+{
+	if (vsync_rcv_check(r, skb))
+		return NET_RX_DROP;
+	skb->next = NULL;
+	vsync_rcv_dispatch(r, skb);
+	return NET_RX_SUCCESS;
 }
 
 static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,

@@ -228,12 +228,13 @@ static struct sk_buff *vsync_bundle_copy(const struct sk_buff *skb,
  * The frames of bundle @skb, whose data starts at its first frame, as a
  * list of skbs with @room bytes of headroom or more (the caller makes the
  * headroom private before writing to it). Frames on the frag_list are
- * cloned off it, which may be shared with other clones of the bundle (a
- * bridge floods clones). Return: the list, or NULL if it holds no frame;
- * *nomem says whether memory ran out, *bad whether bytes were left that
- * are no frame (either leaves frames out).
+ * taken off it if the bundle is ours alone, and cloned off it if other
+ * clones of the bundle share it (a bridge floods clones; the last port
+ * gets the original, often alone by then). Return: the list, or NULL if
+ * it holds no frame; *nomem says whether memory ran out, *bad whether
+ * bytes were left that are no frame (either leaves frames out).
  */
-static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
+static struct sk_buff *vsync_bundle_split(struct sk_buff *skb,
 					  unsigned int room, bool *nomem,
 					  bool *bad)
 {
@@ -242,6 +243,14 @@ static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
 
 	*nomem = false;
 	*bad = false;
+	if (vsync_bundle_pristine(skb) && !skb_cloned(skb)) {
+		/* The frames are whole skbs of their own: take them. */
+		list = skb_shinfo(skb)->frag_list;
+		skb_shinfo(skb)->frag_list = NULL;
+		skb->len = 0;
+		skb->data_len = 0;
+		return list;
+	}
 	if (vsync_bundle_pristine(skb)) {
 		skb_walk_frags(skb, f) {
 			c = skb_clone(f, GFP_ATOMIC);
@@ -272,15 +281,14 @@ static struct sk_buff *vsync_bundle_split(const struct sk_buff *skb,
  * @r: the ring, not locked
  * @skb: the bundle, not shared, its data after the L2 header; consumed
  *
- * Every frame is handed to vsync_rcv_frame() on its own, and checked
- * there as any frame is.
+ * Every frame is checked on its own, as any frame is, and those that pass
+ * go to the protocol together (vsync_rcv_dispatch()).
  *
  * Return: NET_RX_SUCCESS if a frame was accepted, else NET_RX_DROP.
  */
 int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 {
-	struct sk_buff *list, *c, *next;
-	int ret = NET_RX_DROP;
+	struct sk_buff *list, *c, *next, *good = NULL, **tail = &good;
 	bool nomem, bad;
 
 	list = vsync_bundle_split(skb, 0, &nomem, &bad);
@@ -303,11 +311,16 @@ int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 		skb_reset_network_header(c);
 		skb_reset_mac_header(c);
 		c->mac_len = 0;
-		if (vsync_rcv_frame(r, c) == NET_RX_SUCCESS)
-			ret = NET_RX_SUCCESS;
+		if (vsync_rcv_check(r, c))
+			continue;
+		*tail = c;
+		tail = &c->next;
 	}
 	consume_skb(skb);
-	return ret;
+	if (!good)
+		return NET_RX_DROP;
+	vsync_rcv_dispatch(r, good);
+	return NET_RX_SUCCESS;
 }
 
 /*

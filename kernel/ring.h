@@ -321,6 +321,9 @@ enum vsync_timer {
  *	of the configuration change (sequence 0): where a view takes effect
  * @pos_seq: see @pos
  * @socks: bound sockets
+ * @socks_wake_later: sockets given data are marked, and woken by
+ *	vsync_sock_wake() before the ring lock is dropped, not at once
+ * @socks_to_wake: some socket is marked
  * @txq: frames to transmit once the lock is dropped
  * @ntfq: netlink notifications to send once the lock is dropped
  * @timer: the protocol timers
@@ -416,6 +419,8 @@ struct vsync_ring {
 	u64 pos_seq;
 
 	struct list_head socks;
+	bool socks_wake_later;
+	bool socks_to_wake;
 	struct sk_buff_head txq;
 	struct sk_buff_head ntfq;
 	struct hrtimer timer[VSYNC_T_NUM];
@@ -453,6 +458,8 @@ struct sk_buff *vsync_frame_alloc(struct vsync_ring *r, unsigned int len,
 				  gfp_t gfp);
 void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
 		       const u8 *dst);
+int vsync_rcv_check(struct vsync_ring *r, struct sk_buff *skb);
+void vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list);
 int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb);
 
 /* bundle.c */
@@ -550,6 +557,7 @@ unsigned int vsync_sock_local_members(struct vsync_ring *r,
 				      struct vsync_sync_rec *recs,
 				      unsigned int max);
 void vsync_sock_joined(struct vsync_ring *r, u32 port);
+void vsync_sock_wake(struct vsync_ring *r);
 
 /* group.c */
 struct sk_buff *vsync_group_ctrl_msg(u32 op, const char *name, u8 name_len,
