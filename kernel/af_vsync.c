@@ -513,11 +513,13 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
  * fragment to allocate (and to zero, with init_on_alloc) and to charge to
  * the send buffer; its headroom and tailroom let it become a frame by
  * itself without a copy (vsync_build_frame()). Of a larger one, up to
- * VSYNC_PIECE of data sits in the head's page fragments; the rest hangs on
+ * VSYNC_PIECE of data sits in the head's page fragments, pages of the
+ * ring's pool that need no zeroing when used again (pages.c); the rest hangs on
  * its frag_list in pieces that the head's destructor accounts for, so one
  * sock_wfree() releases the whole message from the send buffer.
  */
 static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
+					    struct vsync_ring *r,
 					    struct msghdr *msg, size_t len,
 					    int *err)
 {
@@ -527,10 +529,10 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	bool linear = nl + ALIGN(len, 4) <= VSYNC_LINEAR_MAX;
 	size_t first = min_t(size_t, len, VSYNC_PIECE), off, n;
 	struct sk_buff *skb, *piece, *tail = NULL;
+	unsigned int truesize;
 
 	skb = sock_alloc_send_pskb(sk, linear ? VSYNC_MSG_HEADROOM + nl +
-				   ALIGN(len, 4) : nl, linear ? 0 : first,
-				   noblock, err, PAGE_ALLOC_COSTLY_ORDER);
+				   ALIGN(len, 4) : nl, 0, noblock, err, 0);
 	if (!skb)
 		return NULL;
 	memset(skb->cb, 0, sizeof(skb->cb));
@@ -540,8 +542,13 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	if (linear) {
 		skb_put(skb, len);
 	} else {
-		skb->data_len = first;
-		skb->len += first;
+		/* The data in the ring's pages (pages.c), charged here. */
+		truesize = skb->truesize;
+		*err = vsync_pages_fill(&r->pages, skb, first,
+					sk->sk_allocation);
+		refcount_add(skb->truesize - truesize, &sk->sk_wmem_alloc);
+		if (*err)
+			goto fail;
 	}
 	*err = skb_copy_datagram_from_iter(skb, nl, &msg->msg_iter, first);
 	if (*err)
@@ -554,13 +561,15 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 		 * buffer: the rest is charged as it comes, or a message
 		 * larger than the buffer would wait for itself.
 		 */
-		piece = alloc_skb_with_frags(0, n, PAGE_ALLOC_COSTLY_ORDER, err,
-					     sk->sk_allocation);
-		if (!piece)
+		piece = alloc_skb(0, sk->sk_allocation);
+		if (!piece) {
+			*err = -ENOMEM;
 			goto fail;
-		piece->data_len = n;
-		piece->len = n;
-		*err = skb_copy_datagram_from_iter(piece, 0, &msg->msg_iter, n);
+		}
+		*err = vsync_pages_fill(&r->pages, piece, n, sk->sk_allocation);
+		if (!*err)
+			*err = skb_copy_datagram_from_iter(piece, 0,
+							   &msg->msg_iter, n);
 		/* The head's destructor releases the piece's share too. */
 		refcount_add(piece->truesize, &sk->sk_wmem_alloc);
 		if (!tail)
@@ -568,8 +577,8 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 		else
 			tail->next = piece;
 		tail = piece;
-		skb->len += n;
-		skb->data_len += n;
+		skb->len += piece->len;
+		skb->data_len += piece->len;
 		skb->truesize += piece->truesize;
 		if (*err)
 			goto fail;
@@ -612,7 +621,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			goto kick;
 	}
 
-	skb = vsync_sock_alloc_msg(sk, msg, len, &err);
+	skb = vsync_sock_alloc_msg(sk, r, msg, len, &err);
 	if (!skb)
 		goto kick;
 	VSYNC_SKB_CB(skb)->port = vs->port;

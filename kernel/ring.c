@@ -29,6 +29,7 @@ static void vsync_ring_free_rcu(struct rcu_head *head)
 
 	vsync_store_free(&r->store);
 	vsync_store_free(&r->old_store);
+	vsync_pages_uninit(&r->pages);
 	kfree(r);
 }
 
@@ -562,6 +563,7 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 
 	kref_init(&r->ref);
 	spin_lock_init(&r->lock);
+	vsync_pages_init(&r->pages);
 	INIT_LIST_HEAD(&r->socks);
 	INIT_LIST_HEAD(&r->groups);
 	INIT_LIST_HEAD(&r->groups_before);
@@ -635,6 +637,7 @@ err_dev:
 err_free:
 	vsync_store_free(&r->store);
 	vsync_store_free(&r->old_store);
+	vsync_pages_uninit(&r->pages);
 	kfree(r);
 out_unlock:
 	rtnl_unlock();

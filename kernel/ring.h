@@ -21,6 +21,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
+#include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -122,6 +123,21 @@ struct vsync_config {
 	u32 window;
 	u32 max_messages;
 	u16 ethertype;
+};
+
+/* Pages a ring keeps for message data (pages.c): 1 MiB of 4 KiB pages. */
+#define VSYNC_PAGES	256
+
+/**
+ * struct vsync_pages - pages for message data, used again once free
+ * @lock: guards the rest
+ * @next: the slot to look at first
+ * @page: the pages, each with a reference of the pool's own, or NULL
+ */
+struct vsync_pages {
+	struct mutex lock;	/* see above */
+	unsigned int next;
+	struct page *page[VSYNC_PAGES];
 };
 
 /**
@@ -328,6 +344,7 @@ enum vsync_timer {
  * @ntfq: netlink notifications to send once the lock is dropped
  * @timer: the protocol timers
  * @stats: counters, indexed by enum vsync_a_stats
+ * @pages: pages for the data of large messages sent from here (pages.c)
  */
 struct vsync_ring {
 	struct list_head list;
@@ -425,6 +442,7 @@ struct vsync_ring {
 	struct sk_buff_head ntfq;
 	struct hrtimer timer[VSYNC_T_NUM];
 	atomic64_t stats[VSYNC_A_STATS_MAX + 1];
+	struct vsync_pages pages;
 };
 
 static inline void vsync_count(struct vsync_ring *r, int counter)
@@ -581,5 +599,11 @@ static inline int vsync_set_find_u32(const u32 *set, int n, u32 id)
 }
 
 void vsync_sock_ring_gone(struct vsync_ring *r);
+
+/* pages.c */
+void vsync_pages_init(struct vsync_pages *p);
+void vsync_pages_uninit(struct vsync_pages *p);
+int vsync_pages_fill(struct vsync_pages *p, struct sk_buff *skb, size_t len,
+		     gfp_t gfp);
 
 #endif /* _VSYNC_RING_H */

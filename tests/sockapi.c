@@ -1970,6 +1970,46 @@ TEST_F_TIMEOUT(xfer, remote_sizes, 60)
 }
 
 /*
+ * A sender's large messages live in pages its ring uses again once nobody
+ * holds them (kernel/pages.c), and its pool holds 1 MiB. Three times that
+ * is sent while both members leave it all unread, so every page is still
+ * held when the pool comes round to it: none may be written again. Then
+ * as much again once everything was read, into pages now free: all of it
+ * must arrive as sent, nothing of the earlier messages left in it.
+ */
+TEST_F_TIMEOUT(xfer, pages_held_by_readers, 120)
+{
+	enum { N = 96, LEN = 32768 + 1000 };
+	struct vsync_member ma;
+	struct view v;
+	char *buf;
+	int a, b, round, i;
+
+	buf = malloc(LEN + 1);
+	ASSERT_NE(NULL, buf);
+	a = xopen_in(P1, self->c.group, 16 << 20);
+	next_view(a, 1, &v);
+	b = xopen_in(P2, self->c.group, 16 << 20);
+	next_view(b, 2, &v);
+	next_view(a, 2, &v);
+	ma = member_of(a);
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++)
+			xsend(a, buf, LEN - round * 3000 - i, 3, round * N + i);
+		for (i = 0; i < N; i++) {
+			expect_msg(b, buf, LEN + 1, ma, LEN - round * 3000 - i,
+				   3, round * N + i);
+			expect_msg(a, buf, LEN + 1, ma, LEN - round * 3000 - i,
+				   3, round * N + i);
+		}
+	}
+	expect_quiet(a, "the sender");
+	expect_quiet(b, "the receiver");
+	free(buf);
+}
+
+/*
  * Four members, two on each node of the pair ring, send at once from four
  * processes: all receive the same sequence, every message exactly once,
  * each sender's messages in the order it sent them.

@@ -513,6 +513,19 @@ system {
                      if l.strip()[:1].isdigit()]
             if lines:
                 text += "  %s:\n%s\n" % (title, "\n".join(lines))
+        if self.a.perf_graph:
+            # Where the time of the top symbols comes from: call chains
+            # of every symbol above 2 %, callers first, branches >= 1 %.
+            rep = subprocess.run(
+                ["perf", "report", "-i", data, "--stdio", "--no-children",
+                 "-g", "caller,1,callee", "--sort", "sym",
+                 "--percent-limit", "2"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            lines = [l.rstrip() for l in rep.stdout.splitlines()
+                     if l.strip() and not l.startswith("#")]
+            if lines:
+                text += "  call chains (callers first):\n%s\n" % \
+                    "\n".join("    " + l for l in lines)
         text = text.rstrip()
         if not text:
             text = "perf failed: %s %s" % (err.strip()[-300:],
@@ -983,6 +996,9 @@ def main():
     p.add_argument("--perf", default="",
                    help="systems to profile (perf record -a -g) during an "
                    "extra point (--perf-point), at the first N")
+    p.add_argument("--perf-graph", action="store_true",
+                   help="add the call chains of the top symbols to each "
+                   "profile")
     p.add_argument("--perf-point", default="1024,all",
                    help="SIZE,one|all: the profiled point (default "
                    "1024,all)")
