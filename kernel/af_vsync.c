@@ -544,7 +544,7 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	} else {
 		/* The data in the ring's pages (pages.c), charged here. */
 		truesize = skb->truesize;
-		*err = vsync_pages_fill(&r->pages, skb, first,
+		*err = vsync_pages_fill(r, skb, first,
 					sk->sk_allocation);
 		refcount_add(skb->truesize - truesize, &sk->sk_wmem_alloc);
 		if (*err)
@@ -566,7 +566,7 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 			*err = -ENOMEM;
 			goto fail;
 		}
-		*err = vsync_pages_fill(&r->pages, piece, n, sk->sk_allocation);
+		*err = vsync_pages_fill(r, piece, n, sk->sk_allocation);
 		if (!*err)
 			*err = skb_copy_datagram_from_iter(piece, 0,
 							   &msg->msg_iter, n);

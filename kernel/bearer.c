@@ -14,7 +14,8 @@
  * Send: frames are built under the ring lock and queued on the ring's txq;
  * vsync_ring_flush() transmits them after the lock is dropped, in bundles
  * where the device carries them (bundle.c). A received bundle is taken
- * apart there and each of its frames comes back to vsync_rcv_frame().
+ * apart there; each of its frames is checked with vsync_rcv_check() and
+ * they are dispatched together.
  */
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
@@ -157,14 +158,17 @@ drop:
 	return NET_RX_DROP;
 }
 
-/* Hands one checked frame (consumed) to the protocol. Ring locked. */
-static void vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
+/*
+ * Hands one checked frame (consumed) to the protocol. Ring locked.
+ * Return: false if it was dropped here.
+ */
+static bool vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
 {
 	const struct vsync_hdr *h = (const struct vsync_hdr *)skb->data;
 
 	if (r->dead) {
 		kfree_skb(skb);
-		return;
+		return false;
 	}
 	if (ntohl(h->src) == r->node_id && h->type != VSYNC_FT_JOIN) {
 		/* Our frames never come back: someone else has our id. */
@@ -172,7 +176,7 @@ static void vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
 		net_warn_ratelimited("vsync: %s: another node uses node id %u\n",
 				     r->dev->name, r->node_id);
 		kfree_skb(skb);
-		return;
+		return false;
 	}
 	switch (h->type) {
 	case VSYNC_FT_MCAST:
@@ -197,6 +201,7 @@ static void vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
 		vsync_srp_rcv_wake(r, skb);
 		break;
 	}
+	return true;
 }
 
 /**
@@ -209,37 +214,36 @@ static void vsync_rcv_one(struct vsync_ring *r, struct sk_buff *skb)
  * one hold of the ring lock, and the sockets they deliver to are woken
  * once at its end (vsync_sock_wake()), not once per message. The caller
  * sends what the protocol queued with vsync_ring_flush().
+ *
+ * Return: how many frames the protocol took (not dropped here: the ring
+ * is being deleted, or a frame bears our own node id).
  */
-void vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list)
+unsigned int vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list)
 {
 	struct sk_buff *skb, *next;
+	unsigned int n = 0;
 
 	spin_lock(&r->lock);
 	r->socks_wake_later = true;
 	skb_list_walk_safe(list, skb, next) {
 		skb_mark_not_on_list(skb);
-		vsync_rcv_one(r, skb);
+		n += vsync_rcv_one(r, skb);
 	}
 	vsync_sock_wake(r);
 	spin_unlock(&r->lock);
+	return n;
 }
 
-/**
- * vsync_rcv_frame() - check one received frame and hand it to the protocol
- * @r: the ring, not locked
- * @skb: the frame, not shared, its data at the vsync header; consumed
- *
- * The caller sends what the protocol queued with vsync_ring_flush().
- *
- * Return: NET_RX_SUCCESS, or NET_RX_DROP if the frame was dropped.
+/*
+ * One frame that came alone: checked and handed to the protocol.
+ * Return: NET_RX_SUCCESS, or NET_RX_DROP if it was dropped.
  */
-int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
+static int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb)
 {
 	if (vsync_rcv_check(r, skb))
 		return NET_RX_DROP;
 	skb->next = NULL;
-	vsync_rcv_dispatch(r, skb);
-	return NET_RX_SUCCESS;
+	return vsync_rcv_dispatch(r, skb) ? NET_RX_SUCCESS : NET_RX_DROP;
 }
 
 static int vsync_rcv(struct sk_buff *skb, struct net_device *dev,

@@ -17,8 +17,9 @@
  * again, each behind a copy of the L2 header (and of a tunnel's headers,
  * as skb_segment() does), so no device ever sees a frame larger than its
  * MTU and the bytes on a real wire are the same as without bundles. A
- * receiver takes the frames off the frag_list and handles each as if it
- * had come alone; every one is checked as any frame is. Should something
+ * receiver takes the frames off the frag_list and checks each as any
+ * frame is; those that pass go to the protocol under one hold of the
+ * ring lock, and the readers they deliver to are woken once. Should something
  * on the way have made a bundle linear (generic XDP, a tc program), its
  * frames are found back to back by their headers' len and copied out.
  * Only the default EtherType on Ethernet is bundled: the offload is
@@ -227,28 +228,49 @@ static struct sk_buff *vsync_bundle_copy(const struct sk_buff *skb,
 /*
  * The frames of bundle @skb, whose data starts at its first frame, as a
  * list of skbs with @room bytes of headroom or more (the caller makes the
- * headroom private before writing to it). Frames on the frag_list are
- * taken off it if the bundle is ours alone, and cloned off it if other
- * clones of the bundle share it (a bridge floods clones; the last port
- * gets the original, often alone by then). Return: the list, or NULL if
+ * headroom private before writing to it). With @steal, frames on the
+ * frag_list are taken off it if the bundle is ours alone; else they are
+ * cloned off it, as other clones of the bundle may share it (a bridge
+ * floods clones; the last port gets the original, often alone by then),
+ * and the bundle is left whole (segmentation's callers may use it
+ * again: Open vSwitch's upcall does). Return: the list, or NULL if
  * it holds no frame; *nomem says whether memory ran out, *bad whether
  * bytes were left that are no frame (either leaves frames out).
  */
 static struct sk_buff *vsync_bundle_split(struct sk_buff *skb,
-					  unsigned int room, bool *nomem,
-					  bool *bad)
+					  unsigned int room, bool steal,
+					  bool *nomem, bool *bad)
 {
-	struct sk_buff *list = NULL, **tail = &list, *f, *c;
+	struct sk_buff *list = NULL, **tail = &list, *f, *c, *next;
 	unsigned int off, n = 0;
 
 	*nomem = false;
 	*bad = false;
-	if (vsync_bundle_pristine(skb) && !skb_cloned(skb)) {
-		/* The frames are whole skbs of their own: take them. */
-		list = skb_shinfo(skb)->frag_list;
+	if (steal && vsync_bundle_pristine(skb) && !skb_cloned(skb)) {
+		/*
+		 * The frag_list is ours: take its frames. One may still be
+		 * shared with another copy of the bundle (pskb_expand_head()
+		 * of a clone gives each head a reference): clone that one.
+		 */
+		f = skb_shinfo(skb)->frag_list;
 		skb_shinfo(skb)->frag_list = NULL;
-		skb->len = 0;
+		skb->len = skb_headlen(skb);
 		skb->data_len = 0;
+		for (; f; f = next) {
+			next = f->next;
+			f->next = NULL;
+			c = f;
+			if (skb_shared(f)) {
+				c = skb_clone(f, GFP_ATOMIC);
+				consume_skb(f);
+				if (!c) {
+					*nomem = true;
+					continue;
+				}
+			}
+			*tail = c;
+			tail = &c->next;
+		}
 		return list;
 	}
 	if (vsync_bundle_pristine(skb)) {
@@ -284,14 +306,14 @@ static struct sk_buff *vsync_bundle_split(struct sk_buff *skb,
  * Every frame is checked on its own, as any frame is, and those that pass
  * go to the protocol together (vsync_rcv_dispatch()).
  *
- * Return: NET_RX_SUCCESS if a frame was accepted, else NET_RX_DROP.
+ * Return: NET_RX_SUCCESS if the protocol took a frame, else NET_RX_DROP.
  */
 int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 {
 	struct sk_buff *list, *c, *next, *good = NULL, **tail = &good;
 	bool nomem, bad;
 
-	list = vsync_bundle_split(skb, 0, &nomem, &bad);
+	list = vsync_bundle_split(skb, 0, true, &nomem, &bad);
 	if (nomem)
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
 	if (bad)
@@ -317,9 +339,8 @@ int vsync_bundle_rcv(struct vsync_ring *r, struct sk_buff *skb)
 		tail = &c->next;
 	}
 	consume_skb(skb);
-	if (!good)
+	if (!good || !vsync_rcv_dispatch(r, good))
 		return NET_RX_DROP;
-	vsync_rcv_dispatch(r, good);
 	return NET_RX_SUCCESS;
 }
 
@@ -341,7 +362,7 @@ static struct sk_buff *vsync_gso_segment(struct sk_buff *skb,
 
 	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST))
 		return ERR_PTR(-EINVAL);
-	segs = vsync_bundle_split(skb, tnl + hlen, &nomem, &bad);
+	segs = vsync_bundle_split(skb, tnl + hlen, false, &nomem, &bad);
 	if (nomem || !segs) {
 		kfree_skb_list(segs);
 		return ERR_PTR(nomem ? -ENOMEM : -EINVAL);

@@ -16,9 +16,14 @@
  *
  * Only bytes a sender wrote are ever inside a fragment handed out, so old
  * data in a page used again never reaches another socket or the wire.
+ * Pages from the emergency reserves (pfmemalloc) are never taken: frames
+ * made of them would be dropped by receivers under memory pressure.
+ * The counter pages_reused says how often the pool saved a fresh page.
  *
- * Locking: the pool's mutex; pages are taken in process context (send).
- * Teardown runs when the ring is freed, after every socket let go of it.
+ * Locking: the pool's mutex, taken in process context (send) and never
+ * under the ring lock; fresh pages are allocated under it only without
+ * direct reclaim. Teardown runs when the ring is freed, after every
+ * socket let go of it.
  */
 #include <linux/mm.h>
 #include <linux/skbuff.h>
@@ -55,64 +60,87 @@ void vsync_pages_uninit(struct vsync_pages *p)
 			put_page(p->page[i]);
 		p->page[i] = NULL;
 	}
+	mutex_destroy(&p->lock);
 }
 
 /*
  * A page for message data, with a reference for the caller: one of the
- * pool's that nobody else holds, a new one for the pool if a slot on the
- * way is empty, or else a page of its own.
+ * pool's that nobody else holds, or a new one for the pool if a slot on
+ * the way is empty; NULL if neither. Pool locked: fresh pages are only
+ * taken without reclaim here, so that no sender waits on the lock
+ * behind another's reclaim.
  */
-static struct page *vsync_pages_get(struct vsync_pages *p, gfp_t gfp)
+static struct page *vsync_pages_take(struct vsync_ring *r, gfp_t gfp)
 {
-	struct page *page = NULL;
+	struct vsync_pages *p = &r->pages;
+	struct page *page;
 	unsigned int i, slot;
 
-	mutex_lock(&p->lock);
 	for (i = 0; i < VSYNC_PAGES_SCAN; i++) {
 		slot = p->next;
 		p->next = (p->next + 1) % VSYNC_PAGES;
 		page = p->page[slot];
 		if (!page) {
-			page = alloc_page(gfp);
+			page = alloc_page((gfp & ~__GFP_DIRECT_RECLAIM) |
+					  __GFP_NOWARN | __GFP_NOMEMALLOC);
+			if (!page)
+				return NULL;
 			p->page[slot] = page;
-			break;
+			get_page(page);
+			return page;
 		}
-		if (page_ref_count(page) == 1)
-			break;
-		page = NULL;
+		if (page_ref_count(page) == 1) {
+			/* The last holder's reads come before our writes. */
+			smp_acquire__after_ctrl_dep();
+			get_page(page);
+			vsync_count(r, VSYNC_A_STATS_PAGES_REUSED);
+			return page;
+		}
 	}
-	if (page)
-		get_page(page);
-	mutex_unlock(&p->lock);
-	return page ?: alloc_page(gfp);
+	return NULL;
 }
 
 /**
  * vsync_pages_fill() - add page fragments for message data to an skb
- * @p: the ring's pool
+ * @r: the ring, whose pool the pages come from
  * @skb: the skb; its len, data_len and truesize grow
  * @len: bytes to add, at most what MAX_SKB_FRAGS pages hold with the
  *	fragments @skb has
  * @gfp: allocation flags, for fresh pages
  *
  * The fragments are for the caller to write: their bytes are undefined.
+ * Pages of the pool that nobody holds go first; without one, a fresh
+ * page, for the pool if it has room, else for this skb alone.
  *
+ * Context: process context; may sleep if @gfp allows.
  * Return: 0, -ENOMEM, or -EMSGSIZE if @len does not fit in fragments.
  */
-int vsync_pages_fill(struct vsync_pages *p, struct sk_buff *skb, size_t len,
+int vsync_pages_fill(struct vsync_ring *r, struct sk_buff *skb, size_t len,
 		     gfp_t gfp)
 {
+	struct vsync_pages *p = &r->pages;
 	struct page *page;
 	unsigned int n;
-	int i;
+	int i, err = 0;
 
+	mutex_lock(&p->lock);
 	while (len) {
 		i = skb_shinfo(skb)->nr_frags;
-		if (i >= MAX_SKB_FRAGS)
-			return -EMSGSIZE;
-		page = vsync_pages_get(p, gfp);
-		if (!page)
-			return -ENOMEM;
+		if (i >= MAX_SKB_FRAGS) {
+			err = -EMSGSIZE;
+			break;
+		}
+		page = vsync_pages_take(r, gfp);
+		if (!page) {
+			/* Not for the pool; reclaim, if any, unlocked. */
+			mutex_unlock(&p->lock);
+			page = alloc_page(gfp | __GFP_NOMEMALLOC);
+			mutex_lock(&p->lock);
+			if (!page) {
+				err = -ENOMEM;
+				break;
+			}
+		}
 		n = min_t(size_t, len, PAGE_SIZE);
 		skb_fill_page_desc(skb, i, page, 0, n);
 		skb->len += n;
@@ -120,5 +148,6 @@ int vsync_pages_fill(struct vsync_pages *p, struct sk_buff *skb, size_t len,
 		skb->truesize += PAGE_SIZE;
 		len -= n;
 	}
-	return 0;
+	mutex_unlock(&p->lock);
+	return err;
 }

@@ -15,6 +15,8 @@
  *  - A ring is freed through kref + RCU; the receive path relies on
  *    dev_remove_pack() + synchronize_net() instead of a reference.
  *  - Lock order: RTNL, then vsync_ring.lock, then a socket's queue lock.
+ *  - vsync_pages.lock (a mutex, pages.c) is taken by senders in process
+ *    context only, never under vsync_ring.lock.
  */
 #ifndef _VSYNC_RING_H
 #define _VSYNC_RING_H
@@ -22,6 +24,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -125,8 +128,8 @@ struct vsync_config {
 	u16 ethertype;
 };
 
-/* Pages a ring keeps for message data (pages.c): 1 MiB of 4 KiB pages. */
-#define VSYNC_PAGES	256
+/* Pages a ring keeps for message data (pages.c): 1 MiB of them. */
+#define VSYNC_PAGES	(SZ_1M >> PAGE_SHIFT)
 
 /**
  * struct vsync_pages - pages for message data, used again once free
@@ -477,8 +480,7 @@ struct sk_buff *vsync_frame_alloc(struct vsync_ring *r, unsigned int len,
 void vsync_frame_queue(struct vsync_ring *r, struct sk_buff *skb,
 		       const u8 *dst);
 int vsync_rcv_check(struct vsync_ring *r, struct sk_buff *skb);
-void vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list);
-int vsync_rcv_frame(struct vsync_ring *r, struct sk_buff *skb);
+unsigned int vsync_rcv_dispatch(struct vsync_ring *r, struct sk_buff *list);
 
 /* bundle.c */
 bool vsync_bundle_ok(const struct vsync_ring *r);
@@ -603,7 +605,7 @@ void vsync_sock_ring_gone(struct vsync_ring *r);
 /* pages.c */
 void vsync_pages_init(struct vsync_pages *p);
 void vsync_pages_uninit(struct vsync_pages *p);
-int vsync_pages_fill(struct vsync_pages *p, struct sk_buff *skb, size_t len,
+int vsync_pages_fill(struct vsync_ring *r, struct sk_buff *skb, size_t len,
 		     gfp_t gfp);
 
 #endif /* _VSYNC_RING_H */

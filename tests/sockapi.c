@@ -714,6 +714,14 @@ static int pair_ring_new(void *p)
 			       a->retransmit);
 }
 
+static int pair_ifindex(void *p)
+{
+	struct pair_arg *a = p;
+
+	a->ifindex = if_nametoindex(a->dev);
+	return a->ifindex ? 0 : -ENODEV;
+}
+
 static int pair_ring_get(void *p)
 {
 	struct pair_arg *a = p;
@@ -1975,11 +1983,14 @@ TEST_F_TIMEOUT(xfer, remote_sizes, 60)
  * is sent while both members leave it all unread, so every page is still
  * held when the pool comes round to it: none may be written again. Then
  * as much again once everything was read, into pages now free: all of it
- * must arrive as sent, nothing of the earlier messages left in it.
+ * must arrive as sent, nothing of the earlier messages left in it, and
+ * P1's counter pages_reused says that the second round used pages again.
  */
 TEST_F_TIMEOUT(xfer, pages_held_by_readers, 120)
 {
 	enum { N = 96, LEN = 32768 + 1000 };
+	struct pair_arg pa = { .dev = "p0" };
+	uint64_t reused[3];
 	struct vsync_member ma;
 	struct view v;
 	char *buf;
@@ -1994,7 +2005,10 @@ TEST_F_TIMEOUT(xfer, pages_held_by_readers, 120)
 	next_view(a, 2, &v);
 	ma = member_of(a);
 
+	ASSERT_EQ(0, in_ns(P1, pair_ifindex, &pa));
 	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
+		reused[round] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
 		for (i = 0; i < N; i++)
 			xsend(a, buf, LEN - round * 3000 - i, 3, round * N + i);
 		for (i = 0; i < N; i++) {
@@ -2004,6 +2018,13 @@ TEST_F_TIMEOUT(xfer, pages_held_by_readers, 120)
 				   3, round * N + i);
 		}
 	}
+	ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
+	reused[2] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
+	TH_LOG("pages used again: %" PRIu64 " in the first round, %" PRIu64
+	       " in the second", reused[1] - reused[0],
+	       reused[2] - reused[1]);
+	/* A message of 9 pages each; the pool holds 256 of them. */
+	EXPECT_LT(100, reused[2] - reused[1]);
 	expect_quiet(a, "the sender");
 	expect_quiet(b, "the receiver");
 	free(buf);

@@ -305,6 +305,9 @@ enum vsync_a_member {
  *	one skb (fraglist GSO) because the device carries them
  * @VSYNC_A_STATS_BUNDLES_IN: bundles received; their frames count in
  *	@VSYNC_A_STATS_FRAMES_IN one by one
+ * @VSYNC_A_STATS_PAGES_REUSED: pages for the data of large messages sent
+ *	from this node that the ring used again, where a fresh page would
+ *	have had to be zeroed
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
@@ -334,6 +337,7 @@ enum vsync_a_stats {
 	VSYNC_A_STATS_RECV_STALLS,
 	VSYNC_A_STATS_BUNDLES_OUT,
 	VSYNC_A_STATS_BUNDLES_IN,
+	VSYNC_A_STATS_PAGES_REUSED,
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1
