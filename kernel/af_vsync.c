@@ -514,9 +514,10 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
  * the send buffer; its headroom and tailroom let it become a frame by
  * itself without a copy (vsync_build_frame()). Of a larger one, up to
  * VSYNC_PIECE of data sits in the head's page fragments, pages of the
- * ring's pool that need no zeroing when used again (pages.c); the rest hangs on
- * its frag_list in pieces that the head's destructor accounts for, so one
- * sock_wfree() releases the whole message from the send buffer.
+ * ring's pool that need no zeroing when used again (pages.c); the rest
+ * hangs on its frag_list in pieces that the head's destructor accounts
+ * for, so one sock_wfree() releases the whole message from the send
+ * buffer.
  */
 static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 					    struct vsync_ring *r,
@@ -544,8 +545,7 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	} else {
 		/* The data in the ring's pages (pages.c), charged here. */
 		truesize = skb->truesize;
-		*err = vsync_pages_fill(r, skb, first,
-					sk->sk_allocation);
+		*err = vsync_pages_fill(r, skb, first, sk->sk_allocation);
 		refcount_add(skb->truesize - truesize, &sk->sk_wmem_alloc);
 		if (*err)
 			goto fail;
