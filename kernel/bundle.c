@@ -246,36 +246,32 @@ static struct sk_buff *vsync_bundle_split(struct sk_buff *skb,
 
 	*nomem = false;
 	*bad = false;
-	if (steal && vsync_bundle_pristine(skb) && !skb_cloned(skb)) {
+	if (vsync_bundle_pristine(skb)) {
 		/*
-		 * The frag_list is ours: take its frames. One may still be
-		 * shared with another copy of the bundle (pskb_expand_head()
-		 * of a clone gives each head a reference): clone that one.
+		 * A frag_list that is ours alone is taken off the bundle, and
+		 * its frames with it; but a frame may still be shared with
+		 * another copy of the bundle (pskb_expand_head() of a clone
+		 * gives each head a reference): that one, and every frame of
+		 * a frag_list we share, is cloned.
 		 */
+		bool own = steal && !skb_cloned(skb);
+
 		f = skb_shinfo(skb)->frag_list;
-		skb_shinfo(skb)->frag_list = NULL;
-		skb->len = skb_headlen(skb);
-		skb->data_len = 0;
+		if (own) {
+			skb_shinfo(skb)->frag_list = NULL;
+			skb->len = skb_headlen(skb);
+			skb->data_len = 0;
+		}
 		for (; f; f = next) {
 			next = f->next;
-			f->next = NULL;
-			c = f;
-			if (skb_shared(f)) {
+			if (own && !skb_shared(f)) {
+				c = f;
+				c->next = NULL;
+			} else {
 				c = skb_clone(f, GFP_ATOMIC);
-				consume_skb(f);
-				if (!c) {
-					*nomem = true;
-					continue;
-				}
+				if (own)
+					consume_skb(f);
 			}
-			*tail = c;
-			tail = &c->next;
-		}
-		return list;
-	}
-	if (vsync_bundle_pristine(skb)) {
-		skb_walk_frags(skb, f) {
-			c = skb_clone(f, GFP_ATOMIC);
 			if (!c) {
 				*nomem = true;
 				continue;

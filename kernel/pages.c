@@ -35,13 +35,11 @@
 
 /**
  * vsync_pages_init() - set up an empty pool
- * @p: the pool
+ * @p: the pool, zeroed (the ring is)
  */
 void vsync_pages_init(struct vsync_pages *p)
 {
 	mutex_init(&p->lock);
-	p->next = 0;
-	memset(p->page, 0, sizeof(p->page));
 }
 
 /**

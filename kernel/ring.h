@@ -24,8 +24,8 @@
 #include <linux/hrtimer.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
-#include <linux/sizes.h>
 #include <linux/netdevice.h>
+#include <linux/sizes.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 
