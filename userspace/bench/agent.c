@@ -88,6 +88,7 @@ struct point {
 	bool outstanding;
 	uint64_t probe_seq, probe_sent, next_probe, lost;
 	uint64_t *lat;
+	uint64_t *lat_t;		/* send times, for VSYNC_BENCH_LAT_DUMP */
 	size_t nlat;
 };
 
@@ -150,11 +151,37 @@ void enter_netns(const char *name)
 /* ------------------------------------------------------------------ */
 /* Deliveries and views, called by the backend's recv()                */
 
-static void lat_add(uint64_t v)
+static void lat_add(uint64_t t_send, uint64_t v)
 {
 	if (!pt.lat || pt.nlat >= LAT_MAX)
 		return;
+	pt.lat_t[pt.nlat] = t_send;
 	pt.lat[pt.nlat++] = v;
+}
+
+/*
+ * With VSYNC_BENCH_LAT_DUMP=PREFIX in the environment, each point's
+ * latency samples go to PREFIX.<node>.<point> in the order they were
+ * taken, one "send_time_ns latency_ns" line each, to look at what a
+ * percentile hides (when the slow probes happen, how they cluster).
+ */
+static void lat_dump(void)
+{
+	const char *prefix = getenv("VSYNC_BENCH_LAT_DUMP");
+	char path[4096];
+	FILE *f;
+
+	if (!prefix || !*prefix || !pt.nlat)
+		return;
+	snprintf(path, sizeof(path), "%s.%u.%u", prefix, opt.node, pt.id);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < pt.nlat; i++)
+		fprintf(f, "%" PRIu64 " %" PRIu64 "\n", pt.lat_t[i], pt.lat[i]);
+	fclose(f);
 }
 
 void agent_deliver(const void *buf, size_t len)
@@ -198,13 +225,13 @@ void agent_deliver(const void *buf, size_t len)
 		return;
 	if (h->node == opt.node) {
 		if (pt.outstanding && h->seq == pt.probe_seq) {
-			lat_add(now - h->t_send);
+			lat_add(h->t_send, now - h->t_send);
 			pt.outstanding = false;
 			pt.next_probe = now + pt.gap_ns;
 		}
 	} else if (!backend.self_delivery) {
 		/* One-way latency measured by the receiver (raw link). */
-		lat_add(now - h->t_send);
+		lat_add(h->t_send, now - h->t_send);
 	}
 }
 
@@ -422,6 +449,12 @@ static void run_point(const char *line)
 	if (pt.size > BENCH_MSG_MAX)
 		pt.size = BENCH_MSG_MAX;
 	pt.lat = malloc(LAT_MAX * sizeof(*pt.lat));
+	pt.lat_t = malloc(LAT_MAX * sizeof(*pt.lat_t));
+	if (!pt.lat || !pt.lat_t) {
+		free(pt.lat);
+		free(pt.lat_t);
+		pt.lat = pt.lat_t = NULL;
+	}
 	if (backend.drops)
 		backend.drops();	/* reset */
 	pt.next_probe = pt.t1;
@@ -562,6 +595,7 @@ static void run_point(const char *line)
 	pt.active = false;
 	if (backend.drops)
 		pt.drops = backend.drops();
+	lat_dump();
 	qsort(pt.lat, pt.nlat, sizeof(*pt.lat), cmp_u64);
 	{
 		char list[MAX_NODES * 11 + 1];
@@ -591,7 +625,8 @@ static void run_point(const char *line)
 		   pt.span_bytes, pt.span_last - pt.span_first,
 		   pt.span_first ? pt.span_first - pt.t0 : 0, pt.drops, be_err);
 	free(pt.lat);
-	pt.lat = NULL;
+	free(pt.lat_t);
+	pt.lat = pt.lat_t = NULL;
 }
 
 static void run_members(const char *line)

@@ -631,7 +631,8 @@ system {
                 load_rate = r[p]["rx_bytes"] / a.load_size / a.lat_dur
             reps.append(dict(p50=p50 / 1e6, p99=p99 / 1e6, n=cnt,
                              load_msgs_s=load_rate, lost=r[p].get("lost", 0),
-                             views=max(r[i].get("views", 0) for i in r)))
+                             views=max(r[i].get("views", 0) for i in r),
+                             point=self.point_id))
         if not reps:
             log("%-5s N=%-2d latency %s %s: no samples" % (
                 system, n, delivery, LOAD_NAMES[load]))
@@ -645,9 +646,10 @@ system {
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
         self.merge(rec)
         log("%-5s N=%-2d latency %-6s %s: p50 %7.2f ms p99 %7.2f ms "
-            "(%d samples%s)%s" % (
+            "(%d samples, point %d%s)%s" % (
                 system, n, delivery, LOAD_NAMES[load],
                 rec["p50_ms"], rec["p99_ms"], reps[-1]["n"],
+                reps[-1]["point"],
                 ", load %.0f msg/s" % reps[-1]["load_msgs_s"] if load else "",
                 "  (membership changed during %d of %d runs)" % (
                     rec["reformed"], len(reps)) if rec["reformed"] else ""))
@@ -916,6 +918,12 @@ def machine_info(a):
         pass
     dm = subprocess.run(["dmesg"], stdout=subprocess.PIPE, text=True,
                         stderr=subprocess.DEVNULL).stdout
+    try:
+        with open("/proc/cmdline") as f:
+            cmdline = f.read().split()
+    except OSError:
+        cmdline = []
+    info["idle"] = "poll" if "idle=poll" in cmdline else "halt"
     info["accel"] = "KVM" if "Hypervisor detected: KVM" in dm else \
         "TCG (software emulation)" if "QEMU" in info.get("cpu", "") or \
         "Hypervisor detected" not in dm else "unknown"
@@ -954,6 +962,10 @@ def main():
     p.add_argument("--probe-node", choices=("first", "last"),
                    default="last",
                    help="latency probes from n1 (the representative) or nN")
+    p.add_argument("--lat-dump", metavar="PREFIX",
+                   help="agents write each point's latency samples, in the "
+                   "order taken, to PREFIX.NODE.POINT (\"send_ns lat_ns\" "
+                   "lines)")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--failover-reps", type=int, default=3)
     p.add_argument("--interleave", action="store_true",
@@ -1011,6 +1023,8 @@ def main():
     p.add_argument("--json-stdout", action="store_true",
                    help="print the JSON between marker lines on stdout")
     a = p.parse_args()
+    if a.lat_dump:
+        os.environ["VSYNC_BENCH_LAT_DUMP"] = os.path.abspath(a.lat_dump)
     a.nodes = [int(x) for x in a.nodes.split(",") if x]
     a.systems = [s for s in a.systems.split(",") if s]
     a.sizes = [int(x) for x in a.sizes.split(",") if x]
@@ -1079,6 +1093,10 @@ def main():
     if a.interleave and a.reps > 1:
         print("runs interleaved: the systems took %d turns at each N, one "
               "run of every point per turn" % a.reps)
+    print("guest idle: %s" % (
+        "poll (idle=poll: idle CPUs spin, they do not halt)"
+        if info["idle"] == "poll" else "halt (idle CPUs halt; waking one "
+        "under emulation takes up to milliseconds)"))
     if a.rps_pin:
         print("receive pinned: node I's eth0 on CPU I-1 mod %d (RPS)"
               % (os.cpu_count() or 1))
