@@ -586,8 +586,10 @@ system {
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
         self.merge(rec)
         log("%-5s N=%-2d tput %5d B %-3s: %9.0f msg/s %7.2f MB/s "
-            "(span %.0f msg/s, first after %.0f ms%s%s)%s%s" % (
-            system, n, size, senders, m, m * size / 1e6, reps[-1]["span"],
+            "(this run %.0f msg/s, span %.0f msg/s, first after %.0f ms%s%s)"
+            "%s%s" % (
+            system, n, size, senders, m, m * size / 1e6, reps[-1]["msgs"],
+            reps[-1]["span"],
             reps[-1]["first_ms"], ", %d frames dropped" % reps[-1]["drops"]
             if reps[-1]["drops"] else "",
             ", per sender at n1: %s" % ",".join(
@@ -646,10 +648,10 @@ system {
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
         self.merge(rec)
         log("%-5s N=%-2d latency %-6s %s: p50 %7.2f ms p99 %7.2f ms "
-            "(%d samples, point %d%s)%s" % (
+            "(this run: %.2f / %.2f ms, %d samples, point %d%s)%s" % (
                 system, n, delivery, LOAD_NAMES[load],
-                rec["p50_ms"], rec["p99_ms"], reps[-1]["n"],
-                reps[-1]["point"],
+                rec["p50_ms"], rec["p99_ms"], reps[-1]["p50"],
+                reps[-1]["p99"], reps[-1]["n"], reps[-1]["point"],
                 ", load %.0f msg/s" % reps[-1]["load_msgs_s"] if load else "",
                 "  (membership changed during %d of %d runs)" % (
                     rec["reformed"], len(reps)) if rec["reformed"] else ""))
