@@ -51,7 +51,7 @@ wait_views 15000 1,2,3,4 "${nodes[@]}"
 check_err $? "no common view with n4"
 if [[ $RET -eq 0 ]]; then
 	log_info "join to view 1,2,3,4: $(view_times "$t_join" "${nodes[@]}")"
-	ring_show_check 1,2,3,4 "${nodes[@]}"
+	ring_show_agree 1,2,3,4 "${nodes[@]}"
 	check_err $? "ring show after the join"
 fi
 [[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"

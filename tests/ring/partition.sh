@@ -54,9 +54,9 @@ wait_views 15000 3,4 3 4
 check_err $? "n3 and n4 did not form the ring 3,4"
 [[ $RET -eq 0 ]] &&
 	log_info "split to views 1,2 / 3,4: $(view_times "$t_part" 1 2 3 4)"
-ring_show_check 1,2 1 2
+ring_show_agree 1,2 1 2
 check_err $? "ring show at n1, n2"
-ring_show_check 3,4 3 4
+ring_show_agree 3,4 3 4
 check_err $? "ring show at n3, n4"
 [[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
 log_test "partition: two rings form, 1,2 and 3,4"
@@ -72,7 +72,7 @@ if wait_views 15000 1,2,3,4 "${nodes[@]}"; then
 else
 	check_err 1 "the halves did not merge"
 fi
-ring_show_check 1,2,3,4 "${nodes[@]}"
+ring_show_agree 1,2,3,4 "${nodes[@]}"
 check_err $? "ring show after the heal"
 [[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
 log_test "heal: one ring 1,2,3,4 again"

@@ -58,7 +58,7 @@ if [[ $RET -eq 0 ]]; then
 	log_info "ring of $N formed in $(($(now_ms) - t0)) ms (with process starts)"
 	wait_views 5000 "$all" "${nodes[@]}"
 	check_err $? "the nodes disagree on the view"
-	ring_show_check "$all" "${nodes[@]}"
+	ring_show_agree "$all" "${nodes[@]}"
 	check_err $? "vsyncadm ring show disagrees"
 fi
 log_test "$N nodes form one ring with members $all"

@@ -695,6 +695,25 @@ sys.exit(1 if bad else 0)
 ' "$want" "$RING_MEDIA" "${args[@]}"
 }
 
+# ring_show_agree WANT I...: ring_show_check, asked again for up to 5 s if
+# the nodes disagree. vsyncadm runs in one namespace after the other, 100
+# to 300 ms apart under emulation, so a ring that re-forms with the same
+# members in between shows two ring ids (seen right after formation). The
+# first disagreement and the counters go to the log, to tell why it
+# re-formed (token_losses, view_changes).
+ring_show_agree()
+{
+	local want=$1 out
+
+	shift
+	out=$(ring_show_check "$want" "$@") && return 0
+	log_info "ring show disagreed, asking again:"
+	printf '%s\n' "$out"
+	ring_stats "$@"
+	busywait 5000 ring_show_check "$want" "$@" >/dev/null && return 0
+	ring_show_check "$want" "$@"
+}
+
 # check_logs [OPTIONS] I...: run check-logs on the logs of nodes I...
 check_logs()
 {
