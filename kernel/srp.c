@@ -330,6 +330,53 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
 	return c;
 }
 
+/*
+ * Adds @ent's data to the message @ra puts together by reference to the
+ * pages it lies in, when it lies wholly in @f's page fragments (frames
+ * built from a sender's pages, as veth and a bridge pass them on) and the
+ * head has fragments to spare: no clone of @f for it. Only until the
+ * first piece goes to the head's frag_list, whose bytes come after the
+ * fragments'. Each page reference is charged as a whole page, what it
+ * may pin. False if not possible; nothing was added then.
+ */
+static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
+			    const struct vsync_ent *ent)
+{
+	struct skb_shared_info *fs = skb_shinfo(f);
+	struct sk_buff *head = ra->head;
+	unsigned int i, n, need = 0, off, end, fo, fl, a, b;
+	skb_frag_t *frag;
+
+	if (ra->tail || skb_has_frag_list(f) || skb_zcopy(f) ||
+	    ent->off < skb_headlen(f) || !ent->len)
+		return false;
+	off = ent->off - skb_headlen(f);
+	end = off + ent->len;
+	for (i = 0, fo = 0; i < fs->nr_frags && fo < end; i++, fo += fl) {
+		fl = skb_frag_size(&fs->frags[i]);
+		if (fo + fl > off)
+			need++;
+	}
+	if (fo < end || skb_shinfo(head)->nr_frags + need > MAX_SKB_FRAGS)
+		return false;
+	n = skb_shinfo(head)->nr_frags;
+	for (i = 0, fo = 0; i < fs->nr_frags && fo < end; i++, fo += fl) {
+		frag = &fs->frags[i];
+		fl = skb_frag_size(frag);
+		if (fo + fl <= off)
+			continue;
+		a = max(off, fo) - fo;
+		b = min(end, fo + fl) - fo;
+		__skb_frag_ref(frag);
+		skb_fill_page_desc(head, n++, skb_frag_page(frag),
+				   skb_frag_off(frag) + a, b - a);
+		head->truesize += PAGE_SIZE;
+	}
+	head->len += ent->len;
+	head->data_len += ent->len;
+	return true;
+}
+
 static void vsync_deliver_msg(struct vsync_ring *r, struct sk_buff *msg,
 			      u32 origin, u32 port, const char *group,
 			      bool ctrl)
@@ -387,19 +434,21 @@ static void vsync_deliver_ent(struct vsync_ring *r, struct sk_buff *f,
 		return;
 	}
 
-	c = vsync_ent_clone(r, f, ent);
-	if (!c) {
-		vsync_reasm_drop(ra);
-		return;
+	if (!vsync_reasm_ref(ra, f, ent)) {
+		c = vsync_ent_clone(r, f, ent);
+		if (!c) {
+			vsync_reasm_drop(ra);
+			return;
+		}
+		if (!ra->tail)
+			skb_shinfo(ra->head)->frag_list = c;
+		else
+			ra->tail->next = c;
+		ra->tail = c;
+		ra->head->len += c->len;
+		ra->head->data_len += c->len;
+		ra->head->truesize += c->truesize;
 	}
-	if (!ra->tail)
-		skb_shinfo(ra->head)->frag_list = c;
-	else
-		ra->tail->next = c;
-	ra->tail = c;
-	ra->head->len += c->len;
-	ra->head->data_len += c->len;
-	ra->head->truesize += c->truesize;
 	ra->len += ent->len;
 
 	if (!last)
