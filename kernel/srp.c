@@ -336,8 +336,10 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
  * built from a sender's pages, as veth and a bridge pass them on) and the
  * head has fragments to spare: no clone of @f for it. Only until the
  * first piece goes to the head's frag_list, whose bytes come after the
- * fragments'. Each page reference is charged as a whole page, what it
- * may pin. False if not possible; nothing was added then.
+ * fragments'. Each piece is charged by its length, as the sender charged
+ * the frame for it and as a clone of the frame would be: a whole page
+ * each would evict a reader with a small receive buffer for holding a
+ * few messages. False if not possible; nothing was added then.
  */
 static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
 			    const struct vsync_ent *ent)
@@ -370,7 +372,7 @@ static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
 		__skb_frag_ref(frag);
 		skb_fill_page_desc(head, n++, skb_frag_page(frag),
 				   skb_frag_off(frag) + a, b - a);
-		head->truesize += PAGE_SIZE;
+		head->truesize += b - a;
 	}
 	head->len += ent->len;
 	head->data_len += ent->len;
