@@ -339,7 +339,9 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
  * fragments'. Each piece is charged by its length, as the sender charged
  * the frame for it and as a clone of the frame would be: a whole page
  * each would evict a reader with a small receive buffer for holding a
- * few messages. False if not possible; nothing was added then.
+ * few messages. Not for zerocopy frames, whose pages go back to their
+ * owner when the frame's data is released, references or not. False if
+ * not possible; nothing was added then.
  */
 static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
 			    const struct vsync_ent *ent)
