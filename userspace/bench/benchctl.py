@@ -54,6 +54,10 @@ IFF_UP = 0x1
 
 SYSTEMS = ("vsync", "cpg", "raw")
 SYSTEM_NAMES = {"vsync": "vsync", "cpg": "Corosync", "raw": "raw link"}
+# Default flow control window of both rings: frames per node per rotation,
+# and the least.
+WINDOW_PER_NODE = 8
+WINDOW_MIN = 64
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -255,12 +259,20 @@ class Bench:
 
     # ------------------------------------------------------------ systems
 
+    def window(self, n):
+        """Both systems' flow control window on a ring of n nodes.
+
+        Eight frames per node and rotation, at least 64: a fixed 64 lets
+        each of 32 nodes send two frames per rotation, and the token's
+        own work then costs more than the frames it lets through."""
+        return self.a.window or max(WINDOW_MIN, WINDOW_PER_NODE * n)
+
     def start_vsync(self, n):
         a = self.a
         opts = ["token-timeout", str(a.token), "token-retransmit",
                 str(a.token_retransmit), "join-timeout", str(a.join),
                 "consensus-timeout", str(a.consensus), "window",
-                str(a.window), "max-messages", str(a.max_messages)]
+                str(self.window(n)), "max-messages", str(a.max_messages)]
         procs = [self.ns.popen("n%d" % i, [a.vsyncadm, "ring", "add", "dev",
                                           "eth0", "id", str(i)] + opts)
                  for i in range(1, n + 1)]
@@ -313,7 +325,7 @@ system {
 }
 """ % dict(transport=a.corosync_transport, token=a.token,
            rtr=a.token_retransmit, join=a.join, consensus=a.consensus,
-           window=a.window, maxm=a.max_messages, nodes=nodes,
+           window=self.window(n), maxm=a.max_messages, nodes=nodes,
            rr="yes" if a.corosync_rr else "no", iface=iface)
 
     def start_cpg(self, n):
@@ -989,7 +1001,9 @@ def main():
     p.add_argument("--token-retransmit", type=int, default=0)
     p.add_argument("--join", type=int, default=50)
     p.add_argument("--consensus", type=int, default=0)
-    p.add_argument("--window", type=int, default=64)
+    p.add_argument("--window", type=int, default=0,
+                   help="frames per rotation, both systems (default: "
+                   "8 per node, at least 64)")
     p.add_argument("--max-messages", type=int, default=16)
     p.add_argument("--corosync-transport", default="knet")
     p.add_argument("--knet-ping-timeout", type=int, default=-1,
@@ -1072,6 +1086,7 @@ def main():
     info["seconds"] = round(time.monotonic() - t0, 1)
     settings = {k: v for k, v in vars(a).items()
                 if k not in ("json", "json_stdout", "bindir", "vsyncadm")}
+    settings["windows"] = {str(n): b.window(n) for n in a.nodes}
     doc = dict(machine=info, settings=settings, results=b.results)
 
     print()
@@ -1079,8 +1094,10 @@ def main():
         info.get("accel"), info.get("cpus", 0), info.get("cpu", "?"),
         info["kernel"], info["corosync"]))
     print("timers (ms): token %d, token retransmit %d, join %d, consensus "
-          "%d; window %d, max messages %d" % (
-              a.token, a.token_retransmit, a.join, a.consensus, a.window,
+          "%d; window %s, max messages %d" % (
+              a.token, a.token_retransmit, a.join, a.consensus,
+              str(a.window) if a.window else "%d per node, at least %d" % (
+                  WINDOW_PER_NODE, WINDOW_MIN),
               a.max_messages))
     print("Corosync: transport %s%s, sched_rr %s" % (
         a.corosync_transport,
