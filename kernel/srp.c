@@ -340,8 +340,10 @@ static struct sk_buff *vsync_ent_clone(struct vsync_ring *r,
  * the frame for it and as a clone of the frame would be: a whole page
  * each would evict a reader with a small receive buffer for holding a
  * few messages. Not for zerocopy frames, whose pages go back to their
- * owner when the frame's data is released, references or not. False if
- * not possible; nothing was added then.
+ * owner when the frame's data is released, references or not; nor for
+ * frames of a page pool, whose pages must not be referenced by an skb
+ * that frees them as ordinary pages (skb_try_coalesce() refuses to mix
+ * the two likewise). False if not possible; nothing was added then.
  */
 static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
 			    const struct vsync_ent *ent)
@@ -352,7 +354,7 @@ static bool vsync_reasm_ref(struct vsync_reasm *ra, struct sk_buff *f,
 	skb_frag_t *frag;
 
 	if (ra->tail || skb_has_frag_list(f) || skb_zcopy(f) ||
-	    ent->off < skb_headlen(f) || !ent->len)
+	    f->pp_recycle || ent->off < skb_headlen(f) || !ent->len)
 		return false;
 	off = ent->off - skb_headlen(f);
 	end = off + ent->len;
