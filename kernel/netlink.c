@@ -33,6 +33,10 @@ static struct netlink_range_validation vsync_range_window = {
 	.min = 1, .max = VSYNC_WINDOW_MAX,
 };
 
+static struct netlink_range_validation vsync_range_window_auto = {
+	.min = VSYNC_WINDOW_AUTO, .max = VSYNC_WINDOW_MAX,
+};
+
 static const struct nla_policy vsync_info_policy[VSYNC_A_INFO_MAX + 1] = {
 };
 
@@ -51,7 +55,7 @@ static const struct nla_policy vsync_ring_policy[VSYNC_A_RING_MAX + 1] = {
 	[VSYNC_A_RING_CONSENSUS_TIMEOUT] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &vsync_range_consensus),
 	[VSYNC_A_RING_WINDOW] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &vsync_range_window),
+		NLA_POLICY_FULL_RANGE(NLA_U32, &vsync_range_window_auto),
 	[VSYNC_A_RING_MAX_MESSAGES] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &vsync_range_window),
 };

@@ -296,7 +296,9 @@ static int vsync_ring_fill(struct sk_buff *msg, struct vsync_ring *r,
 	    nla_put_u32(msg, VSYNC_A_RING_JOIN_TIMEOUT, c->join_timeout) ||
 	    nla_put_u32(msg, VSYNC_A_RING_CONSENSUS_TIMEOUT,
 			c->consensus_timeout) ||
-	    nla_put_u32(msg, VSYNC_A_RING_WINDOW, c->window) ||
+	    nla_put_u32(msg, VSYNC_A_RING_WINDOW, vsync_ring_window(r)) ||
+	    (c->window == VSYNC_WINDOW_AUTO &&
+	     nla_put_flag(msg, VSYNC_A_RING_WINDOW_AUTO)) ||
 	    nla_put_u32(msg, VSYNC_A_RING_MAX_MESSAGES, c->max_messages) ||
 	    nla_put_u32(msg, VSYNC_A_RING_STATE, state) ||
 	    nla_put_u32(msg, VSYNC_A_RING_REP, r->id.rep) ||
@@ -464,7 +466,14 @@ static int vsync_ring_check_config(const struct vsync_config *c,
 			       "join-timeout must be less than consensus-timeout");
 		return -EINVAL;
 	}
-	if (c->max_messages > c->window) {
+	BUILD_BUG_ON(VSYNC_WINDOW_AUTO_MIN != 64);	/* the message below */
+	if (c->window == VSYNC_WINDOW_AUTO &&
+	    c->max_messages > VSYNC_WINDOW_AUTO_MIN) {
+		NL_SET_ERR_MSG(extack,
+			       "max-messages must not exceed 64 with a window that grows with the ring (window 0)");
+		return -EINVAL;
+	}
+	if (c->window != VSYNC_WINDOW_AUTO && c->max_messages > c->window) {
 		NL_SET_ERR_MSG(extack, "max-messages must not exceed window");
 		return -EINVAL;
 	}
@@ -504,7 +513,7 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	c.window = vsync_nl_u32(a, VSYNC_A_RING_WINDOW, VSYNC_DEF_WINDOW);
 	c.max_messages = vsync_nl_u32(a, VSYNC_A_RING_MAX_MESSAGES,
 				      min_t(u32, VSYNC_DEF_MAX_MESSAGES,
-					    c.window));
+					    c.window ?: VSYNC_WINDOW_AUTO_MIN));
 	ret = vsync_ring_check_config(&c, extack);
 	if (ret)
 		return ret;

@@ -37,7 +37,15 @@
 #define VSYNC_DEF_TOKEN_RETRANSMIT	10
 #define VSYNC_DEF_JOIN_TIMEOUT		10
 #define VSYNC_DEF_CONSENSUS_TIMEOUT	80
-#define VSYNC_DEF_WINDOW		64
+/*
+ * The window (frames per rotation) that grows with the ring, the default:
+ * this many frames per member, at least VSYNC_WINDOW_AUTO_MIN. A fixed
+ * window lets each node of a large ring send only a frame or two per
+ * rotation, however long the rotation; see vsync_ring_window().
+ */
+#define VSYNC_DEF_WINDOW		VSYNC_WINDOW_AUTO
+#define VSYNC_WINDOW_AUTO_PER_NODE	8
+#define VSYNC_WINDOW_AUTO_MIN		64
 #define VSYNC_DEF_MAX_MESSAGES		16
 #define VSYNC_TOKEN_TIMEOUT_MIN		2
 #define VSYNC_TOKEN_TIMEOUT_MAX		60000
@@ -114,7 +122,8 @@ struct vsync_media {
  * @token_retransmit: ms before an unacknowledged token is sent again
  * @join_timeout: ms between join messages in gather
  * @consensus_timeout: ms to wait for consensus before failing the silent
- * @window: frames all nodes together may send per rotation
+ * @window: frames all nodes together may send per rotation;
+ *	VSYNC_WINDOW_AUTO: see vsync_ring_window()
  * @max_messages: frames one node may send per token visit
  * @ethertype: the EtherType of the ring's frames
  */
@@ -456,6 +465,24 @@ static inline void vsync_count(struct vsync_ring *r, int counter)
 static inline void vsync_count_add(struct vsync_ring *r, int counter, u64 n)
 {
 	atomic64_add(n, &r->stats[counter]);
+}
+
+/**
+ * vsync_ring_window() - the flow control window in use
+ * @r: the ring, locked
+ *
+ * The configured window, or with VSYNC_WINDOW_AUTO one that grows with the
+ * members of the current ring: VSYNC_WINDOW_AUTO_PER_NODE frames each, at
+ * least VSYNC_WINDOW_AUTO_MIN (at most 8 * VSYNC_MAX_NODES = 256).
+ *
+ * Return: frames all members together may send per rotation.
+ */
+static inline u32 vsync_ring_window(const struct vsync_ring *r)
+{
+	if (r->cfg.window != VSYNC_WINDOW_AUTO)
+		return r->cfg.window;
+	return max_t(u32, VSYNC_WINDOW_AUTO_MIN,
+		     VSYNC_WINDOW_AUTO_PER_NODE * r->n_memb);
 }
 
 /* ring.c */

@@ -1094,9 +1094,10 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 {
 	u32 others_sent = t->fcc - min(t->fcc, r->sent_last);
 	u32 total = t->backlog - min(t->backlog, r->backlog_last) + backlog;
+	u32 window = vsync_ring_window(r);
 	u32 allowed, share;
 
-	if (others_sent >= r->cfg.window) {
+	if (others_sent >= window) {
 		/*
 		 * The others filled the window. A node that sent nothing at
 		 * its last visit sends one frame anyway: otherwise the nodes
@@ -1106,9 +1107,9 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 		 */
 		return backlog && !r->sent_last ? 1 : 0;
 	}
-	allowed = min(r->cfg.max_messages, r->cfg.window - others_sent);
+	allowed = min(r->cfg.max_messages, window - others_sent);
 	if (backlog && total > backlog) {
-		share = div_u64((u64)r->cfg.window * backlog, total);
+		share = div_u64((u64)window * backlog, total);
 		allowed = min(allowed, max(share, 1U));
 	}
 	return allowed;

@@ -50,7 +50,7 @@ json=$(adm "$a" -j ring show dev eth0)
 check_err $? "ring show dev eth0"
 check_match "$json" '"node_id":7' "node id"
 check_match "$json" '"token_timeout":400' "token timeout"
-check_match "$json" '"window":32' "window"
+check_match "$json" '"window":32,"window_auto":false' "window"
 check_match "$json" '"max_messages":8' "max messages"
 check_match "$json" '"ethertype":34997' "default EtherType 0x88b5"
 check_match "$json" '"media":"eth"' "media"
@@ -82,6 +82,12 @@ expect_refusal "$b" 2 'token-retransmit must be less than token-timeout' \
 	ring add dev eth0 token-timeout 100 token-retransmit 100
 log_test "inconsistent timers are refused with the reason"
 
+expect_refusal "$b" 2 'max-messages must not exceed 64 with a window that grows' \
+	ring add dev eth0 max-messages 65
+expect_refusal "$b" 2 'max-messages must not exceed window' \
+	ring add dev eth0 window 8 max-messages 9
+log_test "max-messages above the window is refused, the least auto window too"
+
 expect_refusal "$b" 2 'neither Ethernet nor IPoIB' ring add dev lo
 log_test "a device that is neither Ethernet nor IPoIB is refused"
 
@@ -109,6 +115,14 @@ json=$(adm "$a" -j member show)
 check_match "$json" '"node_id":7' "member 7"
 check_match "$json" '"node_id":9' "member 9"
 log_test "member show lists both members"
+
+# b's ring has the default window: 8 frames per member, at least 64.
+json=$(adm "$b" -j ring show dev eth0)
+check_match "$json" '"window":64,"window_auto":true' "default window"
+check_match "$json" '"max_messages":16' "default max-messages"
+check_match "$(adm "$b" ring show)" 'window 64 \(auto\) max-messages 16' \
+	"text"
+log_test "the default window grows with the ring, at least 64"
 
 # ------------------------------------------------------------------
 json=$(adm "$a" -j stats)

@@ -151,6 +151,7 @@ static struct nlmsghdr *eth0_msg(uint8_t cmd)
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_JOIN_TIMEOUT, 10);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_CONSENSUS_TIMEOUT, 80);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_WINDOW, 64);
+	mnl_attr_put(nlh, VSYNC_A_RING_WINDOW_AUTO, 0, NULL);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_MAX_MESSAGES, 16);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_STATE, VSYNC_STATE_OPERATIONAL);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_REP, 1);

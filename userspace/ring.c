@@ -24,8 +24,10 @@ const char ring_usage[] =
 	"                         token-retransmit 1..60000 (default: 10) |\n"
 	"                         join-timeout 1..60000 (default: 10) |\n"
 	"                         consensus-timeout 2..120000 (default: 80) }\n"
-	"       window       := 1..4096 (default: 64)\n"
-	"       max-messages := 1..4096 (default: 16)\n";
+	"       window       := { 1..4096 | auto } (default: auto, 8 per member,\n"
+	"                       at least 64)\n"
+	"       max-messages := 1..4096, at most the window, 64 with auto\n"
+	"                       (default: 16)\n";
 
 /* ---- ring attributes ---------------------------------------------- */
 
@@ -49,6 +51,7 @@ static const enum mnl_attr_data_type ring_policy[VSYNC_A_RING_MAX + 1] = {
 	[VSYNC_A_RING_SEQ]		= MNL_TYPE_U64,
 	[VSYNC_A_RING_MEMBERS]		= MNL_TYPE_NESTED,
 	[VSYNC_A_RING_STATS]		= MNL_TYPE_NESTED,
+	[VSYNC_A_RING_WINDOW_AUTO]	= MNL_TYPE_FLAG,
 };
 
 static const enum mnl_attr_data_type member_policy[VSYNC_A_MEMBER_MAX + 1] = {
@@ -78,6 +81,7 @@ static const char *const ring_attr_names[VSYNC_A_RING_MAX + 1] = {
 	[VSYNC_A_RING_SEQ]		= "seq",
 	[VSYNC_A_RING_MEMBERS]		= "members",
 	[VSYNC_A_RING_STATS]		= "stats",
+	[VSYNC_A_RING_WINDOW_AUTO]	= "window-auto",
 };
 
 const char *ring_attr_name(int type)
@@ -299,6 +303,11 @@ static void print_timers(const struct nlattr **tb)
 		snprintf(fmt, sizeof(fmt), " %s %%u", tunables[i].keyword);
 		print_attr_u32(tb, tunables[i].attr, PRINT_ANY,
 			       tunables[i].key, fmt);
+		/* "window 64 (auto)": the window in use, which grows. */
+		if (tunables[i].attr == VSYNC_A_RING_WINDOW &&
+		    tb[VSYNC_A_RING_WINDOW])
+			print_bool(PRINT_ANY, "window_auto", " (auto)",
+				   tb[VSYNC_A_RING_WINDOW_AUTO] != NULL);
 	}
 }
 
@@ -450,6 +459,11 @@ static int parse_ring_add(int argc, char **argv, struct ring_config *cfg)
 		default: {
 			const struct tunable *t = &tunables[k - K_TUNABLE];
 
+			if (t->attr == VSYNC_A_RING_WINDOW &&
+			    !strcmp(argv[1], "auto")) {
+				cfg->tunable[k - K_TUNABLE] = VSYNC_WINDOW_AUTO;
+				break;
+			}
 			rc = parse_u32(t->keyword, argv[1], t->min, t->max,
 				       &cfg->tunable[k - K_TUNABLE]);
 		}

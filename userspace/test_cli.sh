@@ -200,7 +200,7 @@ has "$out" $'{\n    "version": "0.1.0",' "info pretty JSON is indented"
 expect 0 some empty "ring show" -- $FAKE ring show
 same "$out" "ring eth0 node 3 state operational id 1:12 members 3 ethertype 0x88b5 media eth mtu 1500
     link hwaddr 52:54:00:00:00:03 mcast-addr ff:ff:ff:ff:ff:ff
-    timers token-timeout 50 token-retransmit 10 join-timeout 10 consensus-timeout 80 window 64 max-messages 16
+    timers token-timeout 50 token-retransmit 10 join-timeout 10 consensus-timeout 80 window 64 (auto) max-messages 16
     members 1 2 3*
 ring q\"1 node 4000000000 state gather members 0" "ring show text"
 expect 0 some empty "r s (abbreviated)" -- $FAKE r s
@@ -213,6 +213,7 @@ has "$out" '"members":[{"node_id":1,"hwaddr":"52:54:00:00:00:01","local":false},
 	"ring show JSON members"
 has "$out" '"state":"operational"' "ring show JSON state is a string"
 has "$out" '"ethertype":34997' "ring show JSON ethertype is a number"
+has "$out" '"window":64,"window_auto":true,' "ring show JSON window and whether it grows"
 has "$out" '"stats":{"frames_in":200,' "ring show JSON has the stats"
 expect 0 some empty "-j -p ring show" -- $FAKE -j -p ring show
 valid_json "ring show pretty JSON"
@@ -272,6 +273,9 @@ expect 0 empty some "ring add with every option" -- $FAKE ring add \
 	token-timeout 100 token-r 20 join 5 consensus 200 window 32 max-m 8
 same "$err" "fake: ring new dev=eth0 id=5 token-timeout=100 token-retransmit=20 join-timeout=5 consensus-timeout=200 window=32 max-messages=8 ethertype=0x88b6(len 2) mcast-addr=01:00:5e:00:00:01" \
 	"ring add sends the attributes"
+expect 0 empty some "ring add window auto" -- \
+	$FAKE ring add dev eth0 window auto
+same "$err" "fake: ring new dev=eth0 window=0" "window auto is 0 on the wire"
 expect 0 empty some "ring add, decimal ethertype" -- \
 	$FAKE ring add dev eth0 ethertype 35000
 has "$err" "ethertype=0x88b8" "decimal ethertype"

@@ -55,7 +55,7 @@ IFF_UP = 0x1
 SYSTEMS = ("vsync", "cpg", "raw")
 SYSTEM_NAMES = {"vsync": "vsync", "cpg": "Corosync", "raw": "raw link"}
 # Default flow control window of both rings: frames per node per rotation,
-# and the least.
+# and the least (vsync's "window auto", given to both as a number).
 WINDOW_PER_NODE = 8
 WINDOW_MIN = 64
 

@@ -49,6 +49,8 @@
  *       VSYNC_A_RING_NODE_ID        u32
  *       VSYNC_A_RING_ETHERTYPE      u16
  *       VSYNC_A_RING_TOKEN_TIMEOUT ... VSYNC_A_RING_MAX_MESSAGES   u32
+ *                                           (the window: the one in use)
+ *       VSYNC_A_RING_WINDOW_AUTO    flag    the window grows with the ring
  *       VSYNC_A_RING_STATE          u32     enum vsync_ring_state
  *       VSYNC_A_RING_REP            u32     ring id: representative node
  *       VSYNC_A_RING_SEQ            u64     ring id: sequence
@@ -84,13 +86,16 @@
  *   token-retransmit   10   [1, 60000]   resend an unacknowledged token
  *   join-timeout       10   [1, 60000]   resend join messages in gather
  *   consensus-timeout  80   [2, 120000]  give up waiting for consensus
- *   window             64   [1, 4096]    frames in flight per rotation
+ *   window             0    [0, 4096]    frames in flight per rotation;
+ *                                        0 (VSYNC_WINDOW_AUTO): 8 per
+ *                                        member of the ring, at least 64
  *   max-messages       16   [1, 4096]    frames one node sends per visit
  * A timer that is not given follows the others: token-retransmit is at
  * most token-timeout / 4, consensus-timeout at least token-timeout * 1.2,
  * join-timeout at most consensus-timeout / 4, max-messages at most window.
  * token-retransmit must stay below token-timeout, join-timeout below
- * consensus-timeout and max-messages at or below window.
+ * consensus-timeout and max-messages at or below window (at or below 64
+ * with window 0).
  *
  * AF_VSYNC sockets
  * ================
@@ -130,6 +135,8 @@
 #define VSYNC_GROUP_MAX		64
 /** VSYNC_MSG_MAX - largest message a socket can send */
 #define VSYNC_MSG_MAX		(4U << 20)
+/** VSYNC_WINDOW_AUTO - VSYNC_A_RING_WINDOW: 8 frames per member, at least 64 */
+#define VSYNC_WINDOW_AUTO	0
 
 /**
  * enum vsync_cmd - generic netlink commands
@@ -205,13 +212,16 @@ enum vsync_ring_state {
  * @VSYNC_A_RING_TOKEN_RETRANSMIT: token retransmit timeout, ms (u32)
  * @VSYNC_A_RING_JOIN_TIMEOUT: join resend interval, ms (u32)
  * @VSYNC_A_RING_CONSENSUS_TIMEOUT: consensus timeout, ms (u32)
- * @VSYNC_A_RING_WINDOW: flow control window in frames (u32)
+ * @VSYNC_A_RING_WINDOW: flow control window in frames (u32); in a request
+ *	VSYNC_WINDOW_AUTO (0) for one that grows with the ring, in a reply
+ *	the window in use now
  * @VSYNC_A_RING_MAX_MESSAGES: frames one node sends per token visit (u32)
  * @VSYNC_A_RING_STATE: enum vsync_ring_state (u32)
  * @VSYNC_A_RING_REP: ring id, representative node id (u32)
  * @VSYNC_A_RING_SEQ: ring id, sequence (u64)
  * @VSYNC_A_RING_MEMBERS: nest of VSYNC_A_MEMBER nests
  * @VSYNC_A_RING_STATS: nest of enum vsync_a_stats
+ * @VSYNC_A_RING_WINDOW_AUTO: the window grows with the ring (flag, replies)
  */
 enum vsync_a_ring {
 	VSYNC_A_RING_UNSPEC,
@@ -235,6 +245,7 @@ enum vsync_a_ring {
 	VSYNC_A_RING_SEQ,
 	VSYNC_A_RING_MEMBERS,
 	VSYNC_A_RING_STATS,
+	VSYNC_A_RING_WINDOW_AUTO,
 
 	__VSYNC_A_RING_MAX,
 	VSYNC_A_RING_MAX = __VSYNC_A_RING_MAX - 1
