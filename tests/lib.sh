@@ -25,6 +25,18 @@ VSYNC_KO=${VSYNC_KO:-$VSYNC_ROOT/kernel/vsync.ko}
 VSYNCADM=${VSYNCADM:-$VSYNC_ROOT/userspace/vsyncadm}
 VSYNC_SYSFS=/sys/module/vsync
 
+# VSYNC_TEST_TIME_SCALE: a whole factor for slow kernels. A debug kernel
+# (KASAN, lockdep, kmemleak) runs the tests 4 to 7 times slower, and
+# timers tuned for the stock kernel under emulation lose tokens there.
+# busywait's limits, the ring tests' protocol timers (scale_timers), their
+# nodes' time limit and the bounds derived from the timers, and run-all's
+# time limits are multiplied by it. 1 by default.
+TIME_SCALE=${VSYNC_TEST_TIME_SCALE:-1}
+if [[ ! $TIME_SCALE =~ ^[1-9][0-9]?$ ]]; then
+	echo "VSYNC_TEST_TIME_SCALE: want a whole number from 1 to 99, not \"$TIME_SCALE\"" >&2
+	exit 1
+fi
+
 # Lines of the kernel log that mean the kernel is broken. Most of them
 # start the message ("[   12.345678] WARNING: CPU: 0 PID: ..."); anchoring
 # them keeps out benign lines such as the SRSO mitigation notice
@@ -198,11 +210,11 @@ now_ms()
 	echo $((t / 1000))
 }
 
-# busywait TIMEOUT_MS CMD...: run CMD until it succeeds or the time is up.
-# Returns CMD's last status.
+# busywait TIMEOUT_MS CMD...: run CMD until it succeeds or the time is up
+# (TIMEOUT_MS times TIME_SCALE). Returns CMD's last status.
 busywait()
 {
-	local timeout=$1 start now ret
+	local timeout=$(($1 * TIME_SCALE)) start now ret
 
 	shift
 	start=${EPOCHREALTIME/[.,]/}
@@ -216,6 +228,27 @@ busywait()
 		fi
 		msleep 20
 	done
+}
+
+# scale_timers "KEYWORD VALUE ...": the vsyncadm ring options with the
+# values of the four timers multiplied by TIME_SCALE.
+scale_timers()
+{
+	local w out=() timer=0
+
+	for w in $1
+	do
+		if ((timer)); then
+			w=$((w * TIME_SCALE))
+			timer=0
+		fi
+		case $w in
+		token-timeout|token-retransmit|join-timeout|consensus-timeout)
+			timer=1 ;;
+		esac
+		out+=("$w")
+	done
+	printf '%s\n' "${out[*]}"
 }
 
 # read_file FILE: print its first line, fail if it cannot be read.

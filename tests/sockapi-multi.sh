@@ -113,9 +113,9 @@ check_err $? "cannot create the namespaces and their devices"
 pids=()
 for ((i = 1; i <= N; i++))
 do
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046
 	ip netns exec "${NS[i]}" "$VSYNCADM" ring add dev "$DEV" id "$i" \
-		$RING_TIMERS 2>"$WORK/ring-add.$i" &
+		$(scale_timers "$RING_TIMERS") 2>"$WORK/ring-add.$i" &
 	pids+=($!)
 done
 for p in "${pids[@]}"
@@ -216,7 +216,7 @@ log_test "the logs hold no errors or corrupt messages"
 # COUNT members on, without the X line; fails if there is none.
 from_view()
 {
-	local text=${LOG[$1]} want=$2 line commas out= on=0
+	local text=${LOG[$1]} want=$2 line commas out='' on=0
 
 	while IFS= read -r line
 	do

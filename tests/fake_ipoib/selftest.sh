@@ -138,9 +138,9 @@ ring_add()
 {
 	local out
 
-	# shellcheck disable=SC2086
+	# shellcheck disable=SC2046,SC2086
 	out=$(ip netns exec "$1" "$VSYNCADM" ring add dev ib0 id "$2" \
-		$TIMERS $FIPOIB_VSYNC_OPTS 2>&1) || {
+		$(scale_timers "$TIMERS") $FIPOIB_VSYNC_OPTS 2>&1) || {
 		log_info "ring add in $1: $out"
 		return 1
 	}

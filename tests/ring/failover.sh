@@ -75,8 +75,8 @@ do
 	log_info "round $round: ip link down took $((t_down - t_kill)) ms; from its start to view $surv_list: $(view_times "$t_kill" "${survivors[@]}")"
 	((max - min < HOLD_MS / 2))
 	check_err $? "round $round: the survivors installed the view $((max - min)) ms apart (the hold is $HOLD_MS ms): was the token held during recovery?"
-	((max - (t_down - t_kill) < TOKEN_MS + HOLD_MS))
-	check_err $? "round $round: failover took $((max - (t_down - t_kill))) ms or more after ip link down (token timeout $TOKEN_MS ms)"
+	((max - (t_down - t_kill) < (TOKEN_MS + HOLD_MS) * TIME_SCALE))
+	check_err $? "round $round: failover took $((max - (t_down - t_kill))) ms or more after ip link down (token timeout $((TOKEN_MS * TIME_SCALE)) ms)"
 
 	# The victim comes back: a ring of all again for the next round.
 	node_link_up "$victim"

@@ -102,8 +102,8 @@ run_variant()
 		done
 		log_info "$variant: kill to regular view $surv_list: $times"
 		if [[ $variant != ringdel ]] &&
-		   ((max_ms >= TOKEN_MS + CONSENSUS_MS / 2)); then
-			check_err 1 "failover took $max_ms ms: was the dead node failed only at the consensus timeout ($CONSENSUS_MS ms)?"
+		   ((max_ms >= (TOKEN_MS + CONSENSUS_MS / 2) * TIME_SCALE)); then
+			check_err 1 "failover took $max_ms ms: was the dead node failed only at the consensus timeout ($((CONSENSUS_MS * TIME_SCALE)) ms)?"
 		fi
 	else
 		check_err 1 "the survivors did not install $surv_list"

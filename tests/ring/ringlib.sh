@@ -70,7 +70,7 @@ CHECK_LOGS=${CHECK_LOGS:-$RING_DIR/check-logs}
 RING_TIMERS=${RING_TIMERS:-"token-timeout 200 token-retransmit 20 join-timeout 20 consensus-timeout 200"}
 
 # How long a node runs at most (its -t); a test's own waits are shorter.
-NODE_TIMEOUT=${NODE_TIMEOUT:-50}
+NODE_TIMEOUT=${NODE_TIMEOUT:-$((50 * TIME_SCALE))}
 
 # The medium, and the device the rings are on.
 RING_MEDIA=$VSYNC_TEST_MEDIA
@@ -336,20 +336,23 @@ ring_netem()
 }
 
 # ring_add [-o "OPTIONS"] I...: add the ring on $RING_DEV of each nI, with id I
-# and $RING_TIMERS plus OPTIONS. The vsyncadm processes run in parallel.
+# and $RING_TIMERS plus OPTIONS, timers scaled (scale_timers). The vsyncadm
+# processes run in parallel.
 ring_add()
 {
-	local opts='' i rc=0 pids=() p
+	local opts='' i rc=0 pids=() p timers
 
 	if [[ $1 == -o ]]; then
 		opts=$2
 		shift 2
 	fi
+	timers=$(scale_timers "$RING_TIMERS")
+	opts=$(scale_timers "$opts")
 	for i in "$@"
 	do
 		# shellcheck disable=SC2086
 		ip netns exec "n$i" "$VSYNCADM" ring add dev "$RING_DEV" id "$i" \
-			$RING_TIMERS $opts &
+			$timers $opts &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"
@@ -446,7 +449,7 @@ nodes_wait()
 	local i rc=0 pending left ms=0 limit=0 stopped=0
 
 	if [[ $1 == -t ]]; then
-		ms=$2
+		ms=$(($2 * TIME_SCALE))
 		limit=$(($(now_ms) + ms))
 		shift 2
 	fi
