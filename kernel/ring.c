@@ -453,6 +453,13 @@ static u32 vsync_nl_u32(struct nlattr **attrs, int type, u32 def)
 	return attrs[type] ? nla_get_u32(attrs[type]) : def;
 }
 
+/* The least window @c can have; max-messages must not exceed it. */
+static u32 vsync_config_window_min(const struct vsync_config *c)
+{
+	return c->window == VSYNC_WINDOW_AUTO ? VSYNC_WINDOW_AUTO_MIN :
+						c->window;
+}
+
 static int vsync_ring_check_config(const struct vsync_config *c,
 				   struct netlink_ext_ack *extack)
 {
@@ -467,14 +474,13 @@ static int vsync_ring_check_config(const struct vsync_config *c,
 		return -EINVAL;
 	}
 	BUILD_BUG_ON(VSYNC_WINDOW_AUTO_MIN != 64);	/* the message below */
-	if (c->window == VSYNC_WINDOW_AUTO &&
-	    c->max_messages > VSYNC_WINDOW_AUTO_MIN) {
-		NL_SET_ERR_MSG(extack,
-			       "max-messages must not exceed 64 with a window that grows with the ring (window 0)");
-		return -EINVAL;
-	}
-	if (c->window != VSYNC_WINDOW_AUTO && c->max_messages > c->window) {
-		NL_SET_ERR_MSG(extack, "max-messages must not exceed window");
+	if (c->max_messages > vsync_config_window_min(c)) {
+		if (c->window == VSYNC_WINDOW_AUTO)
+			NL_SET_ERR_MSG(extack,
+				       "max-messages must not exceed 64 with a window that grows with the ring (window 0)");
+		else
+			NL_SET_ERR_MSG(extack,
+				       "max-messages must not exceed window");
 		return -EINVAL;
 	}
 	return 0;
@@ -513,7 +519,7 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	c.window = vsync_nl_u32(a, VSYNC_A_RING_WINDOW, VSYNC_DEF_WINDOW);
 	c.max_messages = vsync_nl_u32(a, VSYNC_A_RING_MAX_MESSAGES,
 				      min_t(u32, VSYNC_DEF_MAX_MESSAGES,
-					    c.window ?: VSYNC_WINDOW_AUTO_MIN));
+					    vsync_config_window_min(&c)));
 	ret = vsync_ring_check_config(&c, extack);
 	if (ret)
 		return ret;
