@@ -246,6 +246,37 @@ def kv(line):
     return out
 
 
+# Systems that do not idle: up only for their own points (run_points()).
+TRANSIENT = ("cpg",)
+
+
+def cpu_busy(secs):
+    """Share of the CPUs' time spent outside the idle task over SECS."""
+    def sample():
+        with open("/proc/stat") as f:
+            v = [int(x) for x in f.readline().split()[1:]]
+        return sum(v), v[3] + v[4]      # all, idle + iowait
+    t0, i0 = sample()
+    time.sleep(secs)
+    t1, i1 = sample()
+    return 1 - (i1 - i0) / max(1, t1 - t0)
+
+
+def fmt_idle(idle):
+    """[("none", 0.001), ("vsync", 0.004), ...] in words: each system's
+    share is what the CPUs' load grew by when it came up."""
+    out = ["%.1f %% with none" % (100 * idle[0][1])]
+    for (_, prev), (system, busy) in zip(idle, idle[1:]):
+        out.append("%+.1f %% %s" % (100 * (busy - prev),
+                                    SYSTEM_NAMES.get(system, system)))
+    return ", ".join(out)
+
+
+def loaded(pt):
+    """A point that saturates its system: throughput, latency under load."""
+    return pt[0] == "tput" or pt[2] is True
+
+
 class Bench:
     def __init__(self, a):
         self.a = a
@@ -343,7 +374,7 @@ system {
         return os.path.join(self.a.bindir, system + "-bench")
 
     def start_agents(self, system, n):
-        path = os.path.join(self.work, "ctl")
+        path = os.path.join(self.work, "ctl." + system)
         if os.path.exists(path):
             os.unlink(path)
         srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -583,6 +614,7 @@ system {
             # Each sender's share of what node 1 delivered in the window.
             share = r[1].get("from", [])[:n]
             reps.append(dict(msgs=statistics.median(rates),
+                             round=self.round,
                              share=share,
                              span=statistics.median(span),
                              first_ms=statistics.median(first),
@@ -594,6 +626,7 @@ system {
                              errs=errs))
         m = statistics.median(x["msgs"] for x in reps)
         rec = dict(key=key, system=system, n=n, kind="tput", size=size,
+                   paired=a.interleave == "point",
                    senders=senders, msgs_s=m, mb_s=m * size / 1e6,
                    reformed=sum(x["views"] > 0 for x in reps), reps=reps)
         self.merge(rec)
@@ -644,6 +677,7 @@ system {
             if load:
                 load_rate = r[p]["rx_bytes"] / a.load_size / a.lat_dur
             reps.append(dict(p50=p50 / 1e6, p99=p99 / 1e6, n=cnt,
+                             round=self.round,
                              load_msgs_s=load_rate, lost=r[p].get("lost", 0),
                              views=max(r[i].get("views", 0) for i in r),
                              point=self.point_id))
@@ -652,6 +686,7 @@ system {
                 system, n, delivery, LOAD_NAMES[load]))
             return
         rec = dict(key=key, system=system, n=n, kind="lat",
+                   paired=a.interleave == "point" and load is True,
                    delivery=delivery,
                    load=load, load_rate=a.load_rate if load == "paced"
                    else None,
@@ -668,12 +703,16 @@ system {
                 "  (membership changed during %d of %d runs)" % (
                     rec["reformed"], len(reps)) if rec["reformed"] else ""))
 
+    def victims(self, n):
+        """The nodes crashed, one after the other (or one per round)."""
+        return [n - i for i in range(min(self.a.failover_reps, n - 2))]
+
     def failover(self, system, n):
         a = self.a
         alive = list(range(1, n + 1))
         key = "failover/%s/%d" % (system, n)
         times = self.earlier_reps(key)
-        victims = [n - i for i in range(min(a.failover_reps, n - 2))]
+        victims = self.victims(n)
         if a.interleave:
             # One crash per round, each of a whole ring: nN, nN-1, ...
             if self.round >= len(victims):
@@ -722,51 +761,89 @@ system {
                 key=key, system=system, n=n, kind="failover",
                 ms=statistics.median(t["max"] for t in times), reps=times))
 
-    def run_system(self, system, n):
+    def setup_system(self, system, n):
+        """Start SYSTEM on the topology that is up (vsync's ring or
+        Corosync's daemons, and its agents) and wait for a view of all N.
+        Its agents are self.agents afterwards."""
+        a = self.a
+        t = time.monotonic()
+        if system == "vsync":
+            self.start_vsync(n)
+        elif system == "cpg":
+            self.start_cpg(n)
+        self.start_agents(system, n)
+        self.wait_members(n)
+        log("%s, %d nodes: ready after %.1f s" % (
+            SYSTEM_NAMES[system], n, time.monotonic() - t))
+
+    def wait_members(self, n, timeout=None):
+        """Every agent of self.agents sees a view of N members."""
+        timeout = self.a.setup_timeout if timeout is None else timeout
+        r = self.ask(self.agents, ["members n=%d timeout_ms=%d" % (
+            n, int(timeout * 1000))] * n, timeout + 10, "members")
+        bad = [i for i in r if not r[i].get("ok")]
+        if bad:
+            seen = {}
+            for i in bad:
+                seen[r[i].get("n")] = seen.get(r[i].get("n"), 0) + 1
+            raise RuntimeError(
+                "no view of %d members at %d nodes (view sizes seen: %s)"
+                % (n, len(bad), ", ".join(
+                    "%s at %d nodes" % (k, v)
+                    for k, v in sorted(seen.items(), key=str))))
+
+    def points(self, system):
+        """The measured points a system runs, in order: ("tput", size,
+        senders) and ("lat", delivery, load)."""
+        a = self.a
+        out = []
+        for size in a.sizes if "tput" in a.only else ():
+            for senders in ("one", "all"):
+                out.append(("tput", size, senders))
+        for delivery in ("agreed", "safe") if "lat" in a.only else ():
+            if delivery == "safe" and system != "vsync":
+                continue    # Corosync has no safe delivery; raw: n/a
+            for load in (False, "paced", True):
+                out.append(("lat", delivery, load))
+        return out
+
+    def run_point(self, system, n, pt):
+        if pt[0] == "tput":
+            self.tput(system, n, pt[1], pt[2])
+        else:
+            self.latency(system, n, pt[1], pt[2])
+
+    def failed(self, system, n, e):
+        log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
+        self.results.append(dict(system=system, n=n, kind="error",
+                                 text=str(e)))
+        self.show_logs(system, n)
+
+    def run_system(self, system, n, pts=None, failover=True):
+        """SYSTEM alone on a fresh topology: PTS (default: all its points,
+        with the profile after the throughput), then the failovers."""
         a = self.a
         topo = Topology(n, self.ns, self.a.rps_pin, self.a.napi_threaded)
         log("%s, %d nodes: setting up" % (SYSTEM_NAMES[system], n))
-        t = time.monotonic()
         topo.up()
         try:
-            if system == "vsync":
-                self.start_vsync(n)
-            elif system == "cpg":
-                self.start_cpg(n)
-            self.start_agents(system, n)
-            r = self.ask(self.agents, ["members n=%d timeout_ms=%d" % (
-                n, int(a.setup_timeout * 1000))] * n,
-                a.setup_timeout + 10, "members")
-            bad = [i for i in r if not r[i].get("ok")]
-            if bad:
-                seen = {}
-                for i in bad:
-                    seen[r[i].get("n")] = seen.get(r[i].get("n"), 0) + 1
-                raise RuntimeError(
-                    "no view of %d members at %d nodes (view sizes seen: %s)"
-                    % (n, len(bad), ", ".join(
-                        "%s at %d nodes" % (k, v)
-                        for k, v in sorted(seen.items(), key=str))))
-            log("%s, %d nodes: ready after %.1f s" % (
-                SYSTEM_NAMES[system], n, time.monotonic() - t))
-            for size in a.sizes if "tput" in a.only else ():
-                for senders in ("one", "all"):
-                    self.tput(system, n, size, senders)
-            if system in a.perf and n == a.nodes[0] and self.round == 0:
+            self.setup_system(system, n)
+            every = pts is None
+            pts = self.points(system) if every else pts
+            for pt in pts:
+                if pt[0] == "tput":
+                    self.run_point(system, n, pt)
+            if every and system in a.perf and n == a.nodes[0] and \
+                    self.round == 0:
                 self.profile(system, n)
-            for delivery in ("agreed", "safe") if "lat" in a.only else ():
-                if delivery == "safe" and system != "vsync":
-                    continue    # Corosync has no safe delivery; raw: n/a
-                for load in (False, "paced", True):
-                    self.latency(system, n, delivery, load)
-            if system != "raw" and a.failover_reps > 0 and \
+            for pt in pts:
+                if pt[0] != "tput":
+                    self.run_point(system, n, pt)
+            if failover and system != "raw" and a.failover_reps > 0 and \
                     "failover" in a.only:
                 self.failover(system, n)
         except (RuntimeError, TimeoutError, EOFError, OSError) as e:
-            log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
-            self.results.append(dict(system=system, n=n, kind="error",
-                                     text=str(e)))
-            self.show_logs(system, n)
+            self.failed(system, n, e)
         finally:
             if system == "vsync" and a.verbose:
                 self.ring_stats(n)
@@ -775,6 +852,129 @@ system {
             self.stop_agents()
             self.stop_procs()
             topo.down(quiet=True)
+
+    def run_points(self, n):
+        """--interleave point: the points under load (throughput, latency
+        under load) on one topology, each measured by the systems one
+        right after the other, the order rotating from round to round. A
+        slow minute of the host then falls on every system's run of a
+        point alike, and a ratio compares runs seconds apart, not turns
+        minutes apart.
+
+        vsync's ring and the raw link's agents stay up while the others
+        measure: idle they cost the CPUs next to nothing (measured at the
+        start and printed), and their EtherTypes are their own. Corosync's
+        daemons do not idle (token and knet heartbeats: 6 % of the CPUs
+        at N = 3, 17 % at N = 8), so they are started for each of its
+        points and stopped after it (TRANSIENT). The idle and paced
+        latency points, which any neighbour disturbs, and the crashes,
+        which take a node off the bridge for every system, run in turns
+        afterwards, each system alone."""
+        a = self.a
+        topo = Topology(n, self.ns, a.rps_pin, a.napi_threaded)
+        log("all systems, %d nodes: setting up" % n)
+        topo.up()
+        sets = {}       # system: its agents while up, None if transient
+        try:
+            # What each system costs the others idle: the CPUs' load with
+            # none running, then with each one more up (transients last).
+            idle = [("none", cpu_busy(3))]
+            for system in sorted(a.systems, key=lambda x: x in TRANSIENT):
+                try:
+                    self.setup_system(system, n)
+                    idle.append((system, cpu_busy(3)))
+                except (RuntimeError, TimeoutError, EOFError, OSError) as e:
+                    self.failed(system, n, e)
+                    self.stop_system(system)
+                    continue
+                sets[system] = self.agents
+                if system in TRANSIENT:
+                    self.stop_system(system)
+                    sets[system] = None
+            order = [x for x in a.systems if x in sets]
+            self.results.append(dict(system="all", n=n, kind="background",
+                                     idle=idle))
+            log("all systems, %d nodes: CPUs busy while idle: %s" % (
+                n, fmt_idle(idle)))
+            allpts = []
+            for system in order:
+                for pt in self.points(system):
+                    if loaded(pt) and pt not in allpts:
+                        allpts.append(pt)
+            tputs = [pt for pt in allpts if pt[0] == "tput"] or [None]
+            for self.round in range(a.reps):
+                if a.reps > 1:
+                    log("all systems, %d nodes: round %d of %d" % (
+                        n, self.round + 1, a.reps))
+                for pt in allpts:
+                    live = [x for x in order if x in sets]
+                    k = self.round % max(1, len(live))
+                    for system in live[k:] + live[:k]:
+                        if pt in self.points(system):
+                            self.visit(sets, system, n, pt)
+                    if self.round == 0 and n == a.nodes[0] and \
+                            pt == tputs[-1]:
+                        for system in a.perf:
+                            if system in sets:
+                                self.visit(sets, system, n, "perf")
+        finally:
+            if sets.get("vsync") and a.verbose:
+                self.ring_stats(n)
+            for system in list(sets):
+                self.agents = sets.pop(system) or []
+                self.stop_agents()
+            self.stop_procs()
+            topo.down(quiet=True)
+        for self.round in range(a.reps):
+            live = [s for s in a.systems if not self.errored(s, n)]
+            k = self.round % max(1, len(live))
+            for system in live[k:] + live[:k]:
+                pts = [pt for pt in self.points(system) if not loaded(pt)]
+                failover = system != "raw" and a.failover_reps > 0 and \
+                    "failover" in a.only and \
+                    self.round < len(self.victims(n))
+                if pts or failover:
+                    self.run_system(system, n, pts, failover)
+
+    def visit(self, sets, system, n, pt):
+        """Run point PT ("perf": the profile) of SYSTEM, which is up or,
+        if transient, brought up for it and stopped after. A system that
+        fails is stopped and left out of SETS: not run again at this N."""
+        transient = sets[system] is None
+        try:
+            if transient:
+                self.setup_system(system, n)
+                # Let what a start does settle first (knet's links and
+                # path MTU probes: the CPUs are 5 % busier in the first
+                # seconds than later).
+                time.sleep(self.a.settle)
+            else:
+                self.agents = sets[system]
+                # Steady first: a system starved while the others
+                # measured may have re-formed.
+                self.wait_members(n, 30)
+            if pt == "perf":
+                self.profile(system, n)
+            else:
+                self.run_point(system, n, pt)
+        except (RuntimeError, TimeoutError, EOFError, OSError) as e:
+            self.failed(system, n, e)
+            self.stop_system(system)
+            del sets[system]
+            return
+        if transient:
+            self.stop_system(system)
+
+    def stop_system(self, system):
+        """Stop self.agents, SYSTEM's, and Corosync's daemons with cpg's:
+        nothing of a system that failed keeps running beside the others."""
+        self.stop_agents()
+        if system == "cpg":
+            self.stop_procs()
+
+    def errored(self, system, n):
+        return any(r["kind"] == "error" and r["system"] == system and
+                   r["n"] == n for r in self.results)
 
     def ring_stats(self, n):
         keys = ("state", "rep", "seq")
@@ -809,15 +1009,18 @@ system {
                     log("  %s: %s" % (name, l))
 
     def run(self):
-        # --interleave: the systems take turns, one run of every point per
-        # turn, so that a machine that slows down for a while (a busy
+        # --interleave turn: the systems take turns, one run of every point
+        # per turn, so that a machine that slows down for a while (a busy
         # host) costs each system some runs, not one system every run.
-        rounds = self.a.reps if self.a.interleave else 1
+        # --interleave point: see run_points().
+        rounds = self.a.reps if self.a.interleave == "turn" else 1
         for n in self.a.nodes:
+            if self.a.interleave == "point":
+                self.run_points(n)
+                continue
             for self.round in range(rounds):
                 for system in self.a.systems:
-                    if any(r["kind"] == "error" and r["system"] == system
-                           and r["n"] == n for r in self.results):
+                    if self.errored(system, n):
                         continue    # could not be set up: not again
                     if rounds > 1:
                         log("%s, %d nodes: round %d of %d" % (
@@ -854,6 +1057,20 @@ def ratio(a, b, fmt="%.2f"):
     return fmt % (a / b)
 
 
+def pratio(v, c, field, whole):
+    """vsync's number over another system's: for points the systems ran
+    right after each other (--interleave point), the median of each
+    round's ratio, so that a slow minute of the host cancels out; else
+    the ratio of the medians."""
+    if v and c and v.get("paired") and c.get("paired"):
+        cr = {r["round"]: r[field] for r in c["reps"] if r.get(field)}
+        pairs = [r[field] / cr[r["round"]] for r in v["reps"]
+                 if r.get("round") in cr]
+        if pairs:
+            return "%.2f" % statistics.median(pairs)
+    return ratio(v and v[whole], c and c[whole])
+
+
 def table(results, a):
     def get(system, n, kind, **kw):
         for r in results:
@@ -874,8 +1091,8 @@ def table(results, a):
                     "%d B" % size if size < 1024 else "%d KiB" % (size // 1024),
                     "1 sender" if senders == "one" else "all send"),
                     fmt_rate(v), fmt_rate(c), fmt_rate(w),
-                    ratio(v and v["msgs_s"], c and c["msgs_s"]),
-                    ratio(v and v["msgs_s"], w and w["msgs_s"])])
+                    pratio(v, c, "msgs", "msgs_s"),
+                    pratio(v, w, "msgs", "msgs_s")])
         for delivery in ("agreed", "safe"):
             for load in (False, "paced", True):
                 v, c, w = (get(s, n, "lat", delivery=delivery, load=load)
@@ -888,11 +1105,11 @@ def table(results, a):
                     if load == "paced" else "loaded" if load else "idle"),
                     fmt_lat(v), cc, fmt_lat(w) if delivery == "agreed"
                     else "n/a",
-                    "%s / %s" % (ratio(v and v["p50_ms"], c and c["p50_ms"]),
-                                 ratio(v and v["p99_ms"], c and c["p99_ms"]))
+                    "%s / %s" % (pratio(v, c, "p50", "p50_ms"),
+                                 pratio(v, c, "p99", "p99_ms"))
                     if delivery == "agreed" else "-",
-                    "%s / %s" % (ratio(v and v["p50_ms"], w and w["p50_ms"]),
-                                 ratio(v and v["p99_ms"], w and w["p99_ms"]))
+                    "%s / %s" % (pratio(v, w, "p50", "p50_ms"),
+                                 pratio(v, w, "p99", "p99_ms"))
                     if w else "-"])
         v, c = get("vsync", n, "failover"), get("cpg", n, "failover")
         rows.append([str(n), "failover to new view, ms (token %d ms)"
@@ -982,9 +1199,17 @@ def main():
                    "lines)")
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--failover-reps", type=int, default=3)
-    p.add_argument("--interleave", action="store_true",
-                   help="the systems take turns: --reps rounds of one run "
-                   "per point each, on a fresh topology every time")
+    p.add_argument("--interleave", nargs="?", const="turn",
+                   choices=("turn", "point"),
+                   help="turn (the default with no value): the systems take "
+                   "turns, --reps rounds of one run per point each, on a "
+                   "fresh topology every time; point: the points under "
+                   "load on one topology, each run by one system after the "
+                   "other, --reps rounds, the order rotating (Corosync "
+                   "started for each of its points); the others in turns")
+    p.add_argument("--settle", type=float, default=3,
+                   help="--interleave point: s between starting Corosync's "
+                   "daemons for a point and the point")
     p.add_argument("--failover-timeout", type=float, default=20)
     p.add_argument("--quiet-ms", type=int, default=300)
     p.add_argument("--inflight", type=int, default=1 << 20,
@@ -1109,9 +1334,21 @@ def main():
           "run time %.0f s" % (a.dur, a.warm, a.reps, a.lat_size,
                                "N" if a.probe_node == "last" else "1",
                                a.load_size, info["seconds"]))
-    if a.interleave and a.reps > 1:
+    if a.interleave == "turn" and a.reps > 1:
         print("runs interleaved: the systems took %d turns at each N, one "
               "run of every point per turn" % a.reps)
+    if a.interleave == "point":
+        print("runs interleaved by point: throughput and latency under "
+              "load on one topology, each point run by one system right "
+              "after the other, %d rounds, the order rotating; %s idle "
+              "beside the others, Corosync's daemons started for each of "
+              "its points (%.0f s to settle) and stopped after; idle and "
+              "paced latency and failovers in %d turns, each system alone; "
+              "the ratios of the points under load are the median of each "
+              "round's ratio" % (
+                  a.reps, " and ".join(SYSTEM_NAMES[x] for x in a.systems
+                                       if x not in TRANSIENT),
+                  a.settle, a.reps))
     print("guest idle: %s" % (
         "poll (idle=poll: idle CPUs spin, they do not halt)"
         if info["idle"] == "poll" else "halt (idle CPUs halt; waking one "
@@ -1127,6 +1364,10 @@ def main():
             info["vsync_bundle"]))
     print()
     print(table(b.results, a))
+    for r in b.results:
+        if r["kind"] == "background":
+            print("N=%d, CPUs busy with the systems up and idle: %s" % (
+                r["n"], fmt_idle(r["idle"])))
     for r in b.results:
         if r["kind"] == "error":
             print("\n%s, N=%d: not measured: %s" % (
