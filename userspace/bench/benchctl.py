@@ -1111,6 +1111,15 @@ def table(results, a):
                     "%s / %s" % (pratio(v, w, "p50", "p50_ms"),
                                  pratio(v, w, "p99", "p99_ms"))
                     if w else "-"])
+        bg = get("all", n, "background")
+        if bg:
+            # What each system costs the CPUs while it idles (share of
+            # both CPUs; the growth when it came up, see run_points()).
+            grew = {x: b - p for (_, p), (x, b) in zip(bg["idle"],
+                                                       bg["idle"][1:])}
+            rows.append([str(n), "CPUs busy while idle, %"] + [
+                "%.1f" % (100 * grew[x]) if x in grew else "-"
+                for x in SYSTEMS] + ["-", "-"])
         v, c = get("vsync", n, "failover"), get("cpg", n, "failover")
         rows.append([str(n), "failover to new view, ms (token %d ms)"
                      % a.token,
