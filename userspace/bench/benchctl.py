@@ -765,8 +765,8 @@ system {
         """Start SYSTEM on the topology that is up (vsync's ring or
         Corosync's daemons, and its agents) and wait for a view of all N.
         Its agents are self.agents afterwards."""
-        a = self.a
         t = time.monotonic()
+        self.agents = []    # not another system's, should this fail
         if system == "vsync":
             self.start_vsync(n)
         elif system == "cpg":
@@ -864,8 +864,8 @@ system {
         vsync's ring and the raw link's agents stay up while the others
         measure: idle they cost the CPUs next to nothing (measured at the
         start and printed), and their EtherTypes are their own. Corosync's
-        daemons do not idle (token and knet heartbeats: 6 % of the CPUs
-        at N = 3, 17 % at N = 8), so they are started for each of its
+        daemons do not idle (token and knet heartbeats: 6 to 8 % of the
+        CPUs at N = 3, 17 % at N = 8), so they are started for each of its
         points and stopped after it (TRANSIENT). The idle and paced
         latency points, which any neighbour disturbs, and the crashes,
         which take a node off the bridge for every system, run in turns
@@ -882,14 +882,16 @@ system {
             for system in sorted(a.systems, key=lambda x: x in TRANSIENT):
                 try:
                     self.setup_system(system, n)
+                    if system in TRANSIENT:
+                        time.sleep(a.settle)    # as before its points
                     idle.append((system, cpu_busy(3)))
                 except (RuntimeError, TimeoutError, EOFError, OSError) as e:
                     self.failed(system, n, e)
-                    self.stop_system(system)
+                    self.stop_system(system, n)
                     continue
                 sets[system] = self.agents
                 if system in TRANSIENT:
-                    self.stop_system(system)
+                    self.stop_system(system, n)
                     sets[system] = None
             order = [x for x in a.systems if x in sets]
             self.results.append(dict(system="all", n=n, kind="background",
@@ -901,7 +903,9 @@ system {
                 for pt in self.points(system):
                     if loaded(pt) and pt not in allpts:
                         allpts.append(pt)
-            tputs = [pt for pt in allpts if pt[0] == "tput"] or [None]
+            # The profile follows round 1's last throughput point (its
+            # last loaded point without any).
+            tputs = [pt for pt in allpts if pt[0] == "tput"] or allpts[-1:]
             for self.round in range(a.reps):
                 if a.reps > 1:
                     log("all systems, %d nodes: round %d of %d" % (
@@ -913,13 +917,17 @@ system {
                         if pt in self.points(system):
                             self.visit(sets, system, n, pt)
                     if self.round == 0 and n == a.nodes[0] and \
-                            pt == tputs[-1]:
+                            tputs and pt == tputs[-1]:
                         for system in a.perf:
                             if system in sets:
                                 self.visit(sets, system, n, "perf")
         finally:
             if sets.get("vsync") and a.verbose:
                 self.ring_stats(n)
+            # A transient's agents (interrupted during its point) are in
+            # self.agents only.
+            if self.agents and self.agents not in sets.values():
+                self.stop_agents()
             for system in list(sets):
                 self.agents = sets.pop(system) or []
                 self.stop_agents()
@@ -959,18 +967,31 @@ system {
                 self.run_point(system, n, pt)
         except (RuntimeError, TimeoutError, EOFError, OSError) as e:
             self.failed(system, n, e)
-            self.stop_system(system)
+            self.stop_system(system, n)
             del sets[system]
             return
         if transient:
-            self.stop_system(system)
+            self.stop_system(system, n)
 
-    def stop_system(self, system):
-        """Stop self.agents, SYSTEM's, and Corosync's daemons with cpg's:
-        nothing of a system that failed keeps running beside the others."""
+    def stop_system(self, system, n):
+        """Stop SYSTEM: self.agents (its own), Corosync's daemons, vsync's
+        ring: nothing of a system that failed keeps running beside the
+        others."""
         self.stop_agents()
         if system == "cpg":
             self.stop_procs()
+        elif system == "vsync":
+            self.stop_vsync(n)
+
+    def stop_vsync(self, n):
+        """Delete the ring on every node."""
+        procs = [self.ns.popen("n%d" % i, [self.a.vsyncadm, "ring", "del",
+                                          "dev", "eth0"],
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                 for i in range(1, n + 1)]
+        for p in procs:
+            p.wait()
 
     def errored(self, system, n):
         return any(r["kind"] == "error" and r["system"] == system and
