@@ -246,6 +246,9 @@ def kv(line):
     return out
 
 
+# A point starts once the CPUs are less busy than this (wait_quiet()).
+QUIET_BUSY = 0.05
+
 # Systems that do not idle: up only for their own points (run_points()).
 TRANSIENT = ("cpg",)
 
@@ -808,10 +811,29 @@ system {
         return out
 
     def run_point(self, system, n, pt):
+        self.wait_quiet(system, n)
         if pt[0] == "tput":
             self.tput(system, n, pt[1], pt[2])
         else:
             self.latency(system, n, pt[1], pt[2])
+
+    def wait_quiet(self, system, n, limit=20.0):
+        """Wait until the CPUs idle (below QUIET_BUSY) before a point: what
+        the previous point left (a raw receiver reading the frames queued
+        in its socket after its point ended, at N = 32 tens of MiB) must
+        not run in the next one, another system's in particular."""
+        t0 = time.monotonic()
+        busy = cpu_busy(0.25)
+        while busy >= QUIET_BUSY and time.monotonic() - t0 < limit:
+            busy = cpu_busy(0.25)
+        waited = time.monotonic() - t0
+        if busy >= QUIET_BUSY:
+            log("%s, %d nodes: the CPUs still %.0f %% busy after %.0f s; "
+                "measuring anyway" % (SYSTEM_NAMES[system], n, 100 * busy,
+                                      waited))
+        elif waited > 1:
+            log("%s, %d nodes: waited %.1f s for the CPUs to idle" % (
+                SYSTEM_NAMES[system], n, waited))
 
     def failed(self, system, n, e):
         log("%s, %d nodes: %s" % (SYSTEM_NAMES[system], n, e))
