@@ -452,6 +452,7 @@ void vsync_group_regular(struct vsync_ring *r, bool merged)
 		r->sync_pending[i] = r->memb[i].id;
 	r->n_sync_pending = r->n_memb;
 	__skb_queue_head(&r->sendq, sync);
+	r->sendq_bytes += sync->len;
 }
 
 /**

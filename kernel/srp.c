@@ -694,11 +694,20 @@ static u16 vsync_entry_fill(struct vsync_entry *e,
 	return eflags;
 }
 
-/* The first queued message is sent: off the queue and out of the count. */
+/*
+ * The first queued message is sent: off the queue and out of the count.
+ * Whatever queues on r->sendq adds to r->sendq_bytes; a count that would
+ * go below zero is a message queued without it, and would make the
+ * backlog this node reports (vsync_backlog()) nothing while it has
+ * messages, which a full window then never lets go.
+ */
 static void vsync_sendq_done(struct vsync_ring *r, struct sk_buff *msg)
 {
 	__skb_unlink(msg, &r->sendq);
-	r->sendq_bytes -= msg->len;
+	if (WARN_ON_ONCE(r->sendq_bytes < msg->len))
+		r->sendq_bytes = 0;
+	else
+		r->sendq_bytes -= msg->len;
 	r->send_off = 0;
 	if (!VSYNC_SKB_CB(msg)->ctrl)
 		vsync_count(r, VSYNC_A_STATS_MSGS_SENT);
