@@ -112,8 +112,7 @@ static void vsync_sock_queue_leave(struct vsync_ring *r, struct vsync_sock *vs)
 {
 	if (!vs->leave)
 		return;
-	__skb_queue_tail(&r->sendq, vs->leave);
-	r->sendq_bytes += vs->leave->len;
+	vsync_sendq_add(r, vs->leave, false);
 	vs->leave = NULL;
 }
 
@@ -437,8 +436,7 @@ static int vsync_bind(struct socket *sock, struct sockaddr *uaddr, int len)
 	vs->ring = r;
 	vs->leave = leave;
 	list_add_tail(&vs->node, &r->socks);
-	__skb_queue_tail(&r->sendq, join);
-	r->sendq_bytes += join->len;
+	vsync_sendq_add(r, join, false);
 	vsync_srp_kick(r);
 	spin_unlock_bh(&r->lock);
 	vsync_ring_flush(r);
@@ -639,8 +637,7 @@ static int vsync_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		kfree_skb(skb);
 		return -ENODEV;
 	}
-	__skb_queue_tail(&r->sendq, skb);
-	r->sendq_bytes += skb->len;
+	vsync_sendq_add(r, skb, false);
 	if (more)
 		vsync_srp_kick_later(r);
 	else

@@ -451,8 +451,7 @@ void vsync_group_regular(struct vsync_ring *r, bool merged)
 	for (i = 0; i < r->n_memb; i++)
 		r->sync_pending[i] = r->memb[i].id;
 	r->n_sync_pending = r->n_memb;
-	__skb_queue_head(&r->sendq, sync);
-	r->sendq_bytes += sync->len;
+	vsync_sendq_add(r, sync, true);
 }
 
 /**

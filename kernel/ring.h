@@ -526,6 +526,7 @@ void vsync_srp_token_loss(struct vsync_ring *r);
 void vsync_srp_token_retransmit(struct vsync_ring *r);
 void vsync_srp_hold_expired(struct vsync_ring *r);
 void vsync_srp_start_token(struct vsync_ring *r);
+void vsync_sendq_add(struct vsync_ring *r, struct sk_buff *msg, bool first);
 void vsync_srp_kick(struct vsync_ring *r);
 void vsync_srp_kick_later(struct vsync_ring *r);
 void vsync_srp_rcv_wake(struct vsync_ring *r, struct sk_buff *skb);

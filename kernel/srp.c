@@ -694,12 +694,29 @@ static u16 vsync_entry_fill(struct vsync_entry *e,
 	return eflags;
 }
 
-/*
- * The first queued message is sent: off the queue and out of the count.
- * Whatever queues on r->sendq adds to r->sendq_bytes; a count that would
- * go below zero is a message queued without it, and would make the
- * backlog this node reports (vsync_backlog()) nothing while it has
+/**
+ * vsync_sendq_add() - queue a local message to send, and count its bytes
+ * @r: the ring, locked
+ * @msg: the message (entry header fields in its cb); the queue owns it
+ * @first: ahead of everything queued (a SYNC after a merge), not behind
+ *
+ * The only way onto r->sendq: vsync_backlog(), which the token carries for
+ * flow control, is estimated from r->sendq_bytes, and a message queued
+ * without its bytes would let a node report no backlog while it has
  * messages, which a full window then never lets go.
+ */
+void vsync_sendq_add(struct vsync_ring *r, struct sk_buff *msg, bool first)
+{
+	if (first)
+		__skb_queue_head(&r->sendq, msg);
+	else
+		__skb_queue_tail(&r->sendq, msg);
+	r->sendq_bytes += msg->len;
+}
+
+/*
+ * The first queued message is sent: off the queue and out of the count
+ * (which cannot go below zero if everything came by vsync_sendq_add()).
  */
 static void vsync_sendq_done(struct vsync_ring *r, struct sk_buff *msg)
 {
