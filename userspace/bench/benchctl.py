@@ -265,14 +265,23 @@ def cpu_busy(secs):
     return 1 - (i1 - i0) / max(1, t1 - t0)
 
 
+def idle_costs(idle):
+    """[("none", 0.001), ("vsync", 0.004), ...], the CPUs' load as each
+    system came up: {system: what the load grew by}."""
+    return {x: b - p for (_, p), (x, b) in zip(idle, idle[1:])}
+
+
 def fmt_idle(idle):
-    """[("none", 0.001), ("vsync", 0.004), ...] in words: each system's
-    share is what the CPUs' load grew by when it came up."""
-    out = ["%.1f %% with none" % (100 * idle[0][1])]
-    for (_, prev), (system, busy) in zip(idle, idle[1:]):
-        out.append("%+.1f %% %s" % (100 * (busy - prev),
-                                    SYSTEM_NAMES.get(system, system)))
-    return ", ".join(out)
+    """The same in words, with the load before any system."""
+    return ", ".join(["%.1f %% with none" % (100 * idle[0][1])] + [
+        "%+.1f %% %s" % (100 * d, SYSTEM_NAMES.get(x, x))
+        for x, d in idle_costs(idle).items()])
+
+
+def rotated(seq, k):
+    """SEQ starting at its K-th item (mod its length), the rest after."""
+    k = k % len(seq) if seq else 0
+    return seq[k:] + seq[:k]
 
 
 def loaded(pt):
@@ -818,10 +827,11 @@ system {
             self.latency(system, n, pt[1], pt[2])
 
     def wait_quiet(self, system, n, limit=20.0):
-        """Wait until the CPUs idle (below QUIET_BUSY) before a point: what
-        the previous point left (a raw receiver reading the frames queued
-        in its socket after its point ended, at N = 32 tens of MiB) must
-        not run in the next one, another system's in particular."""
+        """Wait until the CPUs idle (below QUIET_BUSY) before a point:
+        whatever the previous point left running (a receiver still reading
+        what queued in its socket, a daemon shutting down) must not run in
+        the next one, another system's in particular. A guard: in the runs
+        of 2026-12-07 it never had to wait."""
         t0 = time.monotonic()
         busy = cpu_busy(0.25)
         while busy >= QUIET_BUSY and time.monotonic() - t0 < limit:
@@ -934,8 +944,7 @@ system {
                         n, self.round + 1, a.reps))
                 for pt in allpts:
                     live = [x for x in order if x in sets]
-                    k = self.round % max(1, len(live))
-                    for system in live[k:] + live[:k]:
+                    for system in rotated(live, self.round):
                         if pt in self.points(system):
                             self.visit(sets, system, n, pt)
                     if self.round == 0 and n == a.nodes[0] and \
@@ -957,8 +966,7 @@ system {
             topo.down(quiet=True)
         for self.round in range(a.reps):
             live = [s for s in a.systems if not self.errored(s, n)]
-            k = self.round % max(1, len(live))
-            for system in live[k:] + live[:k]:
+            for system in rotated(live, self.round):
                 pts = [pt for pt in self.points(system) if not loaded(pt)]
                 failover = system != "raw" and a.failover_reps > 0 and \
                     "failover" in a.only and \
@@ -1158,8 +1166,7 @@ def table(results, a):
         if bg:
             # What each system costs the CPUs while it idles (share of
             # both CPUs; the growth when it came up, see run_points()).
-            grew = {x: b - p for (_, p), (x, b) in zip(bg["idle"],
-                                                       bg["idle"][1:])}
+            grew = idle_costs(bg["idle"])
             rows.append([str(n), "CPUs busy while idle, %"] + [
                 "%.1f" % (100 * grew[x]) if x in grew else "-"
                 for x in SYSTEMS] + ["-", "-"])
@@ -1416,10 +1423,6 @@ def main():
             info["vsync_bundle"]))
     print()
     print(table(b.results, a))
-    for r in b.results:
-        if r["kind"] == "background":
-            print("N=%d, CPUs busy with the systems up and idle: %s" % (
-                r["n"], fmt_idle(r["idle"])))
     for r in b.results:
         if r["kind"] == "error":
             print("\n%s, N=%d: not measured: %s" % (
