@@ -596,13 +596,20 @@ static int send_one(void)
 	bool fin = counter == total;
 	uint32_t size = size_of(counter);
 	static uint64_t filled;		/* counter whose data is in sbuf */
+	static bool filled_fin;		/* and whether it carries FIN_FLAG */
 	ssize_t ret;
 
 	if (fin && size < HDR_LEN)
 		size = HDR_LEN;	/* the last message carries FIN_FLAG */
-	if (filled != counter) {
+	/*
+	 * A message filled while the socket was full is sent as it is, unless
+	 * SIGUSR2 has made it the last one since: then it must carry the FIN
+	 * (without it, nobody's -E would ever see this node finish).
+	 */
+	if (filled != counter || filled_fin != fin) {
 		fill_message(counter, size, fin);
 		filled = counter;
+		filled_fin = fin;
 	}
 	ret = send(fd, sbuf, size, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (ret < 0) {
