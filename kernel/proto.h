@@ -153,6 +153,8 @@ struct vsync_entry {
  * @recov_mask: bit i set while member i still has frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: retransmission requests that follow
+ * @demand: frames each member had queued when the token came (before it
+ *	sent), summed over a rotation: what flow control shares the window by
  */
 struct vsync_token {
 	__be64 token_seq;
@@ -165,7 +167,7 @@ struct vsync_token {
 	__be32 recov_mask;
 	__be16 flags;
 	__be16 n_rtr;
-	__be32 reserved;
+	__be32 demand;
 };
 
 /**

@@ -222,6 +222,7 @@ struct vsync_reasm {
  * @recov_mask: members that still have frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: entries in @rtr
+ * @demand: frames queued at each visit before sending, summed over a rotation
  * @rtr: sequence numbers to retransmit
  */
 struct vsync_tok {
@@ -235,6 +236,7 @@ struct vsync_tok {
 	u32 recov_mask;
 	u16 flags;
 	u16 n_rtr;
+	u32 demand;
 	u64 rtr[VSYNC_RTR_MAX];
 };
 
@@ -299,6 +301,7 @@ enum vsync_timer {
  * @safe: frames up to here are known to be held by every member
  * @sent_last: frames this node sent at its previous visit (flow control)
  * @backlog_last: backlog this node reported at its previous visit
+ * @demand_last: demand this node reported at its previous visit
  * @idle_seq: the representative: the token's seq at its previous visit
  * @idle_visits: the representative: visits in a row that found the ring
  *	idle (nothing new, all received), up to VSYNC_IDLE_VISITS
@@ -397,6 +400,7 @@ struct vsync_ring {
 	u64 safe;
 	u32 sent_last;
 	u32 backlog_last;
+	u32 demand_last;
 	u64 idle_seq;
 	int idle_visits;
 	u64 last_safe_seq;

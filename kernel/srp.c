@@ -1062,7 +1062,7 @@ static void vsync_token_send(struct vsync_ring *r)
 	wt->recov_mask = htonl(t->recov_mask);
 	wt->flags = htons(t->flags);
 	wt->n_rtr = htons(t->n_rtr);
-	wt->reserved = 0;
+	wt->demand = htonl(t->demand);
 	rtr = skb_put(f, t->n_rtr * sizeof(*rtr));
 	for (i = 0; i < t->n_rtr; i++)
 		rtr[i] = cpu_to_be64(t->rtr[i]);
@@ -1112,14 +1112,25 @@ static u32 vsync_backlog(const struct vsync_ring *r)
  * How many frames this visit may send: at most max-messages, at most what
  * the window leaves after the others' frames of the last rotation, and, when
  * others wait too, at most our share of the window in proportion to our
- * backlog (never less than one frame). Without the share the first nodes
+ * demand (never less than one frame). Without the share the first nodes
  * after the representative would take the whole window every rotation.
+ *
+ * Shares are taken of the token's demand, what each member had queued when
+ * the token came, and never of its backlog, what each had left when the
+ * token went: our demand against the others' backlogs gives every node
+ * more than its part, the shares add up to more than the window, none of
+ * them binds, and once the window is full each node may send only what it
+ * sent last time, whatever that was. Closed-loop senders, whose queues
+ * hold a few visits' worth, froze that way at 32 nodes with a run of
+ * senders at a tenth of the others' rate for as long as the load lasted.
+ * With shares of one sum, a node above its share gives way and the room
+ * it leaves goes to the nodes below theirs.
  */
 static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
-			    u32 backlog)
+			    u32 demand)
 {
 	u32 others_sent = t->fcc - min(t->fcc, r->sent_last);
-	u32 total = t->backlog - min(t->backlog, r->backlog_last) + backlog;
+	u32 others_demand = t->demand - min(t->demand, r->demand_last);
 	u32 window = vsync_ring_window(r);
 	u32 allowed, share;
 
@@ -1131,11 +1142,11 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 		 * again, could keep it out for good. The window is exceeded
 		 * by at most one frame per member.
 		 */
-		return backlog && !r->sent_last ? 1 : 0;
+		return demand && !r->sent_last ? 1 : 0;
 	}
 	allowed = min(r->cfg.max_messages, window - others_sent);
-	if (backlog && total > backlog) {
-		share = div_u64((u64)window * backlog, total);
+	if (demand && others_demand) {
+		share = div_u64((u64)window * demand, others_demand + demand);
 		allowed = min(allowed, max(share, 1U));
 	}
 	return allowed;
@@ -1185,7 +1196,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	struct vsync_store *s = &r->store;
 	bool recovery = r->state == VSYNC_STATE_RECOVERY;
 	u64 aru_in = t->aru, safe, seq;
-	u32 sent = 0, allowed, backlog;
+	u32 sent = 0, allowed, backlog, demand;
 	bool idle, hold = false;
 	struct sk_buff *f, *c;
 	int i, n, me;
@@ -1217,7 +1228,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	t->n_rtr = n;
 
 	/* Send what flow control allows. */
-	allowed = vsync_fc_allowed(r, t, vsync_backlog(r));
+	demand = vsync_backlog(r);
+	allowed = vsync_fc_allowed(r, t, demand);
 	while (sent < allowed) {
 		seq = t->seq + 1;
 		if (!vsync_store_window(s, seq) ||
@@ -1246,6 +1258,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	}
 	t->fcc = t->fcc - min(t->fcc, r->sent_last) + sent;
 	r->sent_last = sent;
+	t->demand = t->demand - min(t->demand, r->demand_last) + demand;
+	r->demand_last = demand;
 	backlog = vsync_backlog(r);
 	t->backlog = t->backlog - min(t->backlog, r->backlog_last) + backlog;
 	r->backlog_last = backlog;
@@ -1419,6 +1433,7 @@ void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb)
 	t->recov_mask = ntohl(wt->recov_mask);
 	t->flags = ntohs(wt->flags);
 	t->n_rtr = n_rtr;
+	t->demand = ntohl(wt->demand);
 	rtr = (const void *)(wt + 1);
 	for (i = 0; i < n_rtr; i++)
 		t->rtr[i] = be64_to_cpu(rtr[i]);
