@@ -149,7 +149,8 @@ struct vsync_entry {
  * @install_seq: in recovery, frames up to here are all there is to recover
  * @aru_id: the member that last lowered @aru, 0 for none
  * @fcc: frames sent during the last rotation, for flow control
- * @backlog: frames waiting at all members, summed over a rotation
+ * @backlog: frames left waiting at all members after their visits, summed
+ *	over a rotation: whether the representative may hold the token
  * @recov_mask: bit i set while member i still has frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: retransmission requests that follow

@@ -218,7 +218,7 @@ struct vsync_reasm {
  * @install_seq: recovery is complete up to here (with VSYNC_TF_INSTALL)
  * @aru_id: who lowered @aru
  * @fcc: frames sent in the last rotation
- * @backlog: frames waiting, summed over a rotation
+ * @backlog: frames left waiting after each visit, summed over a rotation
  * @recov_mask: members that still have frames to recover
  * @flags: VSYNC_TF_*
  * @n_rtr: entries in @rtr

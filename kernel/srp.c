@@ -700,10 +700,10 @@ static u16 vsync_entry_fill(struct vsync_entry *e,
  * @msg: the message (entry header fields in its cb); the queue owns it
  * @first: ahead of everything queued (a SYNC after a merge), not behind
  *
- * The only way onto r->sendq: vsync_backlog(), which the token carries for
- * flow control, is estimated from r->sendq_bytes, and a message queued
- * without its bytes would let a node report no backlog while it has
- * messages, which a full window then never lets go.
+ * The only way onto r->sendq: vsync_backlog(), which the token carries as
+ * demand for flow control, is estimated from r->sendq_bytes, and a message
+ * queued without its bytes would let a node report nothing queued while it
+ * has messages, which a full window then never lets go.
  */
 void vsync_sendq_add(struct vsync_ring *r, struct sk_buff *msg, bool first)
 {
@@ -1091,8 +1091,9 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
 #define VSYNC_IDLE_VISITS	3
 
 /*
- * Frames this node's queues would fill: what it reports as its backlog in
- * the token, in the unit the window counts. A message costs its entry
+ * Frames this node's queues would fill: what it reports in the token as its
+ * demand (when the token comes) and backlog (when it goes), in the unit the
+ * window counts. A message costs its entry
  * header and its name besides its bytes; names are short, 4 is a guess.
  * An estimate from the bytes alone (walking the queue would cost a visit
  * its length): messages that go whole into frames may leave part of each
@@ -1146,7 +1147,9 @@ static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
 	}
 	allowed = min(r->cfg.max_messages, window - others_sent);
 	if (demand && others_demand) {
-		share = div_u64((u64)window * demand, others_demand + demand);
+		/* (a forged token's demand could wrap a u32 sum to 0) */
+		share = div64_u64((u64)window * demand,
+				  (u64)others_demand + demand);
 		allowed = min(allowed, max(share, 1U));
 	}
 	return allowed;

@@ -43,7 +43,7 @@
 #    messages in the same order (check-logs);
 #  - the senders finish together (not in the last round, where half start
 #    late): at n1, no sender's last message comes before two thirds of
-#    all deliveries. Shares follow backlogs, so
+#    all deliveries. Shares follow queues, so
 #    nodes that all queue COUNT messages drain them at the same pace,
 #    whenever each began (a send buffer that takes all COUNT messages,
 #    filled at once, keeps that so however the guest schedules the
@@ -144,7 +144,7 @@ delivered()
 	local got
 
 	got=$(msgs_delivered "$1")
-	((got >= $2))
+	((${got:-0} >= $2))
 }
 
 # run_once: the nodes send, and the checks of one attempt (uses and sets
@@ -161,9 +161,11 @@ run_once()
 		# all send on for COUNT deliveries per node at n1.
 		d0=$(msgs_delivered 1)
 		nodes_go "${nodes[@]:0:half}"
-		busywait 20000 delivered 1 $((d0 + COUNT))
+		busywait 20000 delivered 1 $((d0 + COUNT)) ||
+			log_info "$name: the first half delivered only $(msgs_delivered 1) messages in 20 s"
 		nodes_go "${nodes[@]:half}"
-		busywait 60000 delivered 1 $((d0 + (n + 1) * COUNT))
+		busywait 60000 delivered 1 $((d0 + (n + 1) * COUNT)) ||
+			log_info "$name: all delivered only $(msgs_delivered 1) messages in 60 s"
 		nodes_stop "${nodes[@]}"
 	else
 		nodes_go "${nodes[@]}"
@@ -246,7 +248,7 @@ round()
 
 	seq_array nodes 1 "$n"
 	all=$(seq_list 1 "$n")
-	RING_WORK=$base_work/$n-$window-$max-$size
+	RING_WORK=$base_work/$n-$window-$max-$size${5:+-$5}
 	mkdir -p "$RING_WORK"
 
 	ring_setup "$n" || { check_err 1 "cannot create the topology"; return; }
@@ -287,7 +289,11 @@ round()
 		run_once
 		case $? in
 		0) break ;;
-		1) share_err="a sender was done after $first of $total deliveries ($finish), and while all had messages left ($both deliveries) each sent $least to $most"
+		1) if ((late)); then
+			share_err="while all sent ($both deliveries) each sent $least to $most"
+		   else
+			share_err="a sender was done after $first of $total deliveries ($finish), and while all had messages left ($both deliveries) each sent $least to $most"
+		   fi
 		   break ;;
 		2) ((attempt < 3)) && continue
 		   share_err="in three attempts the senders never overlapped: the last time a sender was done after $first of $total deliveries ($finish), and all had messages left for $both deliveries" ;;
