@@ -612,9 +612,8 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	r->stall_aru = 0;
 	r->stall_visits = 0;
 	r->safe = 0;
-	r->sent_last = 0;
+	r->fc = (struct vsync_fc){};
 	r->backlog_last = 0;
-	r->demand_last = 0;
 	r->idle_seq = 0;
 	r->idle_visits = 0;
 	r->last_safe_seq = 0;

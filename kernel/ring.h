@@ -29,6 +29,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 
+#include "fc.h"
 #include "proto.h"
 #include "vsync.h"
 
@@ -299,9 +300,8 @@ enum vsync_timer {
  * @stall_visits: visits since then with frames missing somewhere
  * @stall_since: jiffies when the first of them began
  * @safe: frames up to here are known to be held by every member
- * @sent_last: frames this node sent at its previous visit (flow control)
+ * @fc: this node's parts of the token's flow control sums (fc.h)
  * @backlog_last: backlog this node reported at its previous visit
- * @demand_last: demand this node reported at its previous visit
  * @idle_seq: the representative: the token's seq at its previous visit
  * @idle_visits: the representative: visits in a row that found the ring
  *	idle (nothing new, all received), up to VSYNC_IDLE_VISITS
@@ -398,9 +398,8 @@ struct vsync_ring {
 	int stall_visits;
 	unsigned long stall_since;
 	u64 safe;
-	u32 sent_last;
+	struct vsync_fc fc;
 	u32 backlog_last;
-	u32 demand_last;
 	u64 idle_seq;
 	int idle_visits;
 	u64 last_safe_seq;

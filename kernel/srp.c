@@ -1110,52 +1110,6 @@ static u32 vsync_backlog(const struct vsync_ring *r)
 }
 
 /*
- * How many frames this visit may send: at most max-messages, at most what
- * the window leaves after the others' frames of the last rotation, and, when
- * others wait too, at most our share of the window in proportion to our
- * demand (never less than one frame). Without the share the first nodes
- * after the representative would take the whole window every rotation.
- *
- * Shares are taken of the token's demand, what each member had queued when
- * the token came, and never of its backlog, what each had left when the
- * token went: our demand against the others' backlogs gives every node
- * more than its part, the shares add up to more than the window, none of
- * them binds, and once the window is full each node may send only what it
- * sent last time, whatever that was. Closed-loop senders, whose queues
- * hold a few visits' worth, froze that way at 32 nodes with a run of
- * senders at a tenth of the others' rate for as long as the load lasted.
- * With shares of one sum, a node above its share gives way and the room
- * it leaves goes to the nodes below theirs.
- */
-static u32 vsync_fc_allowed(struct vsync_ring *r, const struct vsync_tok *t,
-			    u32 demand)
-{
-	u32 others_sent = t->fcc - min(t->fcc, r->sent_last);
-	u32 others_demand = t->demand - min(t->demand, r->demand_last);
-	u32 window = vsync_ring_window(r);
-	u32 allowed, share;
-
-	if (others_sent >= window) {
-		/*
-		 * The others filled the window. A node that sent nothing at
-		 * its last visit sends one frame anyway: otherwise the nodes
-		 * before it, which filled the window last rotation and may
-		 * again, could keep it out for good. The window is exceeded
-		 * by at most one frame per member.
-		 */
-		return demand && !r->sent_last ? 1 : 0;
-	}
-	allowed = min(r->cfg.max_messages, window - others_sent);
-	if (demand && others_demand) {
-		/* (a forged token's demand could wrap a u32 sum to 0) */
-		share = div64_u64((u64)window * demand,
-				  (u64)others_demand + demand);
-		allowed = min(allowed, max(share, 1U));
-	}
-	return allowed;
-}
-
-/*
  * On a token visit from the predecessor: has the token gone round
  * VSYNC_STALL_VISITS times, and for VSYNC_STALL_MIN_MS and a token timeout,
  * with a frame missing somewhere and its aru unmoved? Then nobody holds
@@ -1232,7 +1186,9 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 
 	/* Send what flow control allows. */
 	demand = vsync_backlog(r);
-	allowed = vsync_fc_allowed(r, t, demand);
+	allowed = vsync_fc_allowed(&r->fc, t->fcc, t->demand,
+				   vsync_ring_window(r), r->cfg.max_messages,
+				   demand);
 	while (sent < allowed) {
 		seq = t->seq + 1;
 		if (!vsync_store_window(s, seq) ||
@@ -1259,12 +1215,9 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 		if (vsync_store_put(s, seq, f))
 			kfree_skb(f);
 	}
-	t->fcc = t->fcc - min(t->fcc, r->sent_last) + sent;
-	r->sent_last = sent;
-	t->demand = t->demand - min(t->demand, r->demand_last) + demand;
-	r->demand_last = demand;
+	vsync_fc_update(&r->fc, &t->fcc, &t->demand, sent, demand);
 	backlog = vsync_backlog(r);
-	t->backlog = t->backlog - min(t->backlog, r->backlog_last) + backlog;
+	t->backlog = vsync_fc_replace(t->backlog, r->backlog_last, backlog);
 	r->backlog_last = backlog;
 	if (recovery && me >= 0) {
 		if (skb_queue_empty(&r->recovery_q))
