@@ -33,18 +33,23 @@ struct vsync_fc {
 	u32 demand_last;
 };
 
-/*
+/**
  * vsync_fc_replace() - a token sum with one member's part replaced
+ * @sum: the token's sum
+ * @old: the member's part in it, from its last visit
+ * @new: the member's part now
  *
  * The part is taken out only as far as the sum holds it, so a sum that
  * lost track (a forged token) cannot wrap below zero.
+ *
+ * Return: the new sum.
  */
 static inline u32 vsync_fc_replace(u32 sum, u32 old, u32 new)
 {
 	return sum - min(sum, old) + new;
 }
 
-/*
+/**
  * vsync_fc_allowed() - how many frames this visit may send
  * @fc: this node's parts of the sums
  * @fcc: the token's frames sent over the last rotation
@@ -100,7 +105,7 @@ static inline u32 vsync_fc_allowed(const struct vsync_fc *fc, u32 fcc,
 	return allowed;
 }
 
-/*
+/**
  * vsync_fc_update() - put this visit's parts into the token's sums
  * @fc: this node's parts, replaced
  * @fcc: the token's frames sent, updated

@@ -13,7 +13,10 @@
  * as kernel/srp.c's vsync_token_visit() does. A closed-loop node tops its
  * queue up to a few visits' worth before each visit (a sender whose send
  * buffer refills as the ring takes its messages, as the benchmark's
- * agents do); an open-loop node queues all its frames at once.
+ * agents do); an open-loop node queues all its frames at once. Not
+ * modelled: the kernel's queue estimate (vsync_backlog() may fall short by
+ * up to half, so a node may send more frames than its demand says) and a
+ * held token visited again to send at once (idle rings only).
  *
  * Checks:
  *  - closed-loop senders, half of them starting once the others have
@@ -24,6 +27,9 @@
  *  - the same with 16 nodes and queues of 10 (fairness.sh's sixth round);
  *  - open-loop senders that queue as much finish together, whoever began;
  *  - no rotation sends more than the window plus one frame per member;
+ *  - each rule on its own: one frame into a full window for a node that
+ *    sent none, our frames not counted as the others', max-messages, the
+ *    share, the clamp of a sum;
  *  - no token, however forged, makes vsync_fc_allowed() divide by zero
  *    (a u32 sum of a forged demand and ours once could be 0) or allow
  *    more than max-messages.
@@ -125,9 +131,9 @@ TEST(closed_loop_32_nodes_half_late)
 	closed_loop(&s, 32, 256, 25, 20, &least, &most);
 	TH_LOG("per node in 200 rotations: %llu to %llu frames",
 	       (unsigned long long)least, (unsigned long long)most);
-	/* Equal shares: 8 frames a visit each. */
+	/* Equal shares: 8 frames a visit each, the window full. */
 	EXPECT_GE(least * 10, most * 9);
-	EXPECT_GE(least, 200 * 7);
+	EXPECT_GE(least, 200 * 8 * 99 / 100);
 	EXPECT_LE(s.worst_rotation, 256 + 32);
 }
 
@@ -140,6 +146,7 @@ TEST(closed_loop_16_nodes_small_queues)
 	TH_LOG("per node in 200 rotations: %llu to %llu frames",
 	       (unsigned long long)least, (unsigned long long)most);
 	EXPECT_GE(least * 10, most * 9);
+	EXPECT_GE(least, 200 * 8 * 99 / 100);
 	EXPECT_LE(s.worst_rotation, 128 + 16);
 }
 
@@ -178,6 +185,28 @@ static const u32 edges[] = {
 	0, 1, 2, 7, 8, 16, 64, 255, 256, 0x7fffffff, 0x80000000,
 	0xfffffff0, 0xfffffffe, 0xffffffff,
 };
+
+/* The rules one at a time, on a ring of 32 with a window of 256. */
+TEST(rules)
+{
+	struct vsync_fc fresh = { 0, 0 }, busy = { 3, 5 };
+
+	/* Others filled the window: one frame if we sent none last time. */
+	EXPECT_EQ(1, vsync_fc_allowed(&fresh, 256, 0, 256, 16, 5));
+	EXPECT_EQ(0, vsync_fc_allowed(&busy, 259, 0, 256, 16, 5));
+	EXPECT_EQ(0, vsync_fc_allowed(&fresh, 256, 0, 256, 16, 0));
+	/* Our own frames of the last rotation are not the others'. */
+	EXPECT_EQ(3, vsync_fc_allowed(&busy, 256, 0, 256, 16, 5));
+	/* Nobody else waits: max-messages, or what the window leaves. */
+	EXPECT_EQ(16, vsync_fc_allowed(&fresh, 0, 0, 256, 16, 100));
+	EXPECT_EQ(6, vsync_fc_allowed(&fresh, 250, 0, 256, 16, 100));
+	/* Others wait: our share of the demand, at least one frame. */
+	EXPECT_EQ(8, vsync_fc_allowed(&fresh, 0, 31 * 25, 256, 16, 25));
+	EXPECT_EQ(1, vsync_fc_allowed(&fresh, 0, 10000, 256, 16, 1));
+	/* A part is taken out of a sum only as far as the sum holds it. */
+	EXPECT_EQ(5, vsync_fc_replace(3, 10, 5));
+	EXPECT_EQ(7, vsync_fc_replace(12, 10, 5));
+}
 
 TEST(forged_sums)
 {
