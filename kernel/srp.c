@@ -1093,11 +1093,11 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
 /*
  * Frames this node's queues would fill: what it reports in the token as its
  * demand (when the token comes) and backlog (when it goes), in the unit the
- * window counts. A message costs its entry
- * header and its name besides its bytes; names are short, 4 is a guess.
- * An estimate from the bytes alone (walking the queue would cost a visit
- * its length): messages that go whole into frames may leave part of each
- * empty, so it may fall short by up to half.
+ * window counts. A message costs its entry header and its name besides its
+ * bytes; names are short, 4 is a guess. An estimate from the bytes alone
+ * (walking the queue would cost a visit its length): messages that go
+ * whole into frames may leave part of each empty, so it may fall short by
+ * up to half.
  */
 static u32 vsync_backlog(const struct vsync_ring *r)
 {
