@@ -81,8 +81,8 @@ static inline u32 vsync_fc_allowed(const struct vsync_fc *fc, u32 fcc,
 				   u32 tok_demand, u32 window,
 				   u32 max_messages, u32 demand)
 {
-	u32 others_sent = fcc - min(fcc, fc->sent_last);
-	u32 others_demand = tok_demand - min(tok_demand, fc->demand_last);
+	u32 others_sent = vsync_fc_replace(fcc, fc->sent_last, 0);
+	u32 others_demand = vsync_fc_replace(tok_demand, fc->demand_last, 0);
 	u32 allowed, share;
 
 	if (others_sent >= window) {
