@@ -230,6 +230,18 @@ busywait()
 	done
 }
 
+# vm_pause MS: have scripts/vm stop the whole guest for MS milliseconds
+# (1 to 10000) and wait until it runs again. The guest's clock goes on
+# meanwhile, so every timer is late at once, as after a hypervisor paused
+# the machine. Fails outside scripts/vm (no VSYNC_VM_PAUSE) or if the host
+# did not answer.
+vm_pause()
+{
+	[[ -n ${VSYNC_VM_PAUSE-} ]] || return 1
+	echo "$1" >"$VSYNC_VM_PAUSE" || return 1
+	busywait $(($1 + 5000)) test ! -e "$VSYNC_VM_PAUSE"
+}
+
 # scale_timers "KEYWORD VALUE ...": the vsyncadm ring options with the
 # values of the four timers multiplied by TIME_SCALE.
 scale_timers()
