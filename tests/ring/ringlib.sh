@@ -648,6 +648,36 @@ print("#   drops: " + (" ".join(drops) or "none") +
 	done
 }
 
+# ring_query I EXPR: print EXPR, Python over r, node I's ring as
+# "vsyncadm -j ring show" gives it.
+ring_query()
+{
+	ip netns exec "n$1" "$VSYNCADM" -j ring show dev "$RING_DEV" |
+		python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+r = r[0] if isinstance(r, list) else r
+print(eval(sys.argv[1]))' "$2"
+}
+
+# ring_id: node 1's ring id, REP:SEQ.
+ring_id()
+{
+	ring_query 1 '"%s:%s" % (r["rep"], r["seq"])'
+}
+
+# stat_sum NAME: counter NAME summed over the nodes in the array members.
+stat_sum()
+{
+	local i sum=0
+
+	for i in "${members[@]}"
+	do
+		sum=$((sum + $(ring_query "$i" "r['stats'].get('$1', 0)")))
+	done
+	echo "$sum"
+}
+
 # ring_show_check MEMBERS I...: "vsyncadm -j ring show" in every nI says
 # operational, the same ring id, exactly MEMBERS (comma-separated), and
 # the medium $RING_MEDIA. Prints the problem and fails otherwise.

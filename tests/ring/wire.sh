@@ -85,42 +85,12 @@ start_members()
 	check_err $? "the nodes disagree on the view"
 }
 
-# ring_query I EXPR: print EXPR, Python over r, node I's ring as
-# "vsyncadm -j ring show" gives it.
-ring_query()
-{
-	ip netns exec "n$1" "$VSYNCADM" -j ring show dev "$RING_DEV" |
-		python3 -c '
-import json, sys
-r = json.load(sys.stdin)
-r = r[0] if isinstance(r, list) else r
-print(eval(sys.argv[1]))' "$2"
-}
-
 # drops I: "name value ..." of node I's drop counters and duplicate ids.
 drops()
 {
 	ring_query "$1" '" ".join("%s %d" % (k, v) for k, v in
 		sorted(r["stats"].items())
 		if k.startswith("drop_") or k == "duplicate_node_id")'
-}
-
-# ring_id: node 1's ring id, REP:SEQ.
-ring_id()
-{
-	ring_query 1 '"%s:%s" % (r["rep"], r["seq"])'
-}
-
-# stat_sum NAME: counter NAME summed over the members.
-stat_sum()
-{
-	local i sum=0
-
-	for i in "${members[@]}"
-	do
-		sum=$((sum + $(ring_query "$i" "r['stats'].get('$1', 0)")))
-	done
-	echo "$sum"
 }
 
 # logs_complete: the members' logs hold all the traffic in one order;
