@@ -627,7 +627,7 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	vsync_ring_timer_stop(r, VSYNC_T_JOIN);
 	vsync_ring_timer_stop(r, VSYNC_T_CONSENSUS);
 	if (r->n_memb > 1)
-		vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
+		vsync_srp_token_watch(r);
 }
 
 static void vsync_commit_create(struct vsync_ring *r)
@@ -662,7 +662,7 @@ static void vsync_commit_create(struct vsync_ring *r)
 			vsync_ring_timer_start(r, VSYNC_T_HOLD, 0);
 		return;
 	}
-	vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
+	vsync_srp_token_watch(r);
 	vsync_send_commit(r);
 }
 
@@ -737,7 +737,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 		r->state = VSYNC_STATE_COMMIT;
 		vsync_ring_timer_stop(r, VSYNC_T_JOIN);
 		vsync_ring_timer_stop(r, VSYNC_T_CONSENSUS);
-		vsync_ring_timer_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
+		vsync_srp_token_watch(r);
 		vsync_send_commit(r);
 		break;
 	case VSYNC_STATE_COMMIT:

@@ -169,7 +169,7 @@ static enum hrtimer_restart vsync_timer_run(struct vsync_ring *r,
 static enum hrtimer_restart vsync_timer_token(struct hrtimer *timer)
 {
 	return vsync_timer_run(vsync_timer_ring(timer, VSYNC_T_TOKEN), timer,
-			       vsync_srp_token_loss);
+			       vsync_srp_token_timer);
 }
 
 static enum hrtimer_restart vsync_timer_retrans(struct hrtimer *timer)

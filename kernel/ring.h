@@ -288,6 +288,10 @@ enum vsync_timer {
  * @n_memb: entries in @memb
  * @store: frames of the installed ring
  * @token_seq: hop counter of the last token accepted
+ * @token_deadline: the token is lost if it has not come by then, not
+ *	counting time this node was not run (vsync_srp_token_watch())
+ * @token_tick: when VSYNC_T_TOKEN is due; it fires every quarter of the
+ *	token timeout until @token_deadline, and a late tick is a pause
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
  * @wake_ok: nothing of ours was queued when we passed the token: a new
@@ -388,6 +392,8 @@ struct vsync_ring {
 	struct vsync_store store;
 
 	u64 token_seq;
+	ktime_t token_deadline;
+	ktime_t token_tick;
 	struct vsync_tok tok;
 	bool tok_held;
 	bool wake_ok;
@@ -525,7 +531,8 @@ void vsync_store_free(struct vsync_store *s);
 void vsync_store_reset(struct vsync_store *s);
 void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb);
 void vsync_srp_rcv_token(struct vsync_ring *r, struct sk_buff *skb);
-void vsync_srp_token_loss(struct vsync_ring *r);
+void vsync_srp_token_watch(struct vsync_ring *r);
+void vsync_srp_token_timer(struct vsync_ring *r);
 void vsync_srp_token_retransmit(struct vsync_ring *r);
 void vsync_srp_hold_expired(struct vsync_ring *r);
 void vsync_srp_start_token(struct vsync_ring *r);

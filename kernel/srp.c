@@ -14,6 +14,7 @@
  * ring's txq and leave after the unlock.
  */
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 
@@ -1167,8 +1168,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	vsync_ring_timer_stop(r, VSYNC_T_HOLD);
 	if (rotated) {
 		if (r->n_memb > 1)
-			vsync_ring_timer_start(r, VSYNC_T_TOKEN,
-					       r->cfg.token_timeout);
+			vsync_srp_token_watch(r);
 		vsync_count(r, VSYNC_A_STATS_TOKEN_ROTATIONS);
 		if (vsync_check_stall(r, t))
 			return;
@@ -1543,14 +1543,66 @@ void vsync_srp_token_retransmit(struct vsync_ring *r)
 	vsync_token_send(r);
 }
 
-/**
- * vsync_srp_token_loss() - the token timeout fired: start membership
- * @r: the ring, locked
- */
-void vsync_srp_token_loss(struct vsync_ring *r)
+/* The token timer's period: a quarter of the token timeout. */
+static u32 vsync_token_tick_ms(const struct vsync_ring *r)
 {
+	return max(r->cfg.token_timeout / 4, 1U);
+}
+
+/**
+ * vsync_srp_token_watch() - the token (or a commit token) came: it is lost
+ *	if it does not come again within a token timeout
+ * @r: the ring, locked
+ *
+ * The timeout counts only time in which this node was run. VSYNC_T_TOKEN
+ * fires every quarter of it, and a tick that comes a quarter or more late
+ * says that the node was not run meanwhile: a paused virtual machine, a
+ * host too busy to run the guest, a CPU that did not serve softirqs. Then
+ * every timer fires at once when the node runs again, in the order they
+ * were due: the representative's end of hold, or the predecessor's token
+ * retransmission, and the token timeout right after it, before the token
+ * those send has arrived. Counting such a pause against the token would
+ * re-form a ring that lost nothing.
+ */
+void vsync_srp_token_watch(struct vsync_ring *r)
+{
+	ktime_t now = ktime_get();
+	u32 tick = vsync_token_tick_ms(r);
+
+	r->token_deadline = ktime_add_ms(now, r->cfg.token_timeout);
+	r->token_tick = ktime_add_ms(now, tick);
+	vsync_ring_timer_start(r, VSYNC_T_TOKEN, tick);
+}
+
+/**
+ * vsync_srp_token_timer() - VSYNC_T_TOKEN fired: a tick, or the token lost
+ * @r: the ring, locked
+ *
+ * A late tick moves the deadline on by its lateness (see
+ * vsync_srp_token_watch()); membership starts once the deadline passed.
+ */
+void vsync_srp_token_timer(struct vsync_ring *r)
+{
+	ktime_t now = ktime_get();
+	u32 tick = vsync_token_tick_ms(r);
+	s64 late, left;
+
 	if (r->state == VSYNC_STATE_GATHER)
 		return;
+	late = ktime_ms_delta(now, r->token_tick);
+	if (late >= tick) {
+		r->token_deadline = ktime_add_ms(r->token_deadline, late);
+		vsync_count(r, VSYNC_A_STATS_PAUSES);
+		vsync_dbg(r, "not run for %lld ms: the token gets that long more\n",
+			  late);
+	}
+	left = ktime_ms_delta(r->token_deadline, now);
+	if (left > 0) {
+		left = min_t(s64, left, tick);
+		r->token_tick = ktime_add_ms(now, left);
+		vsync_ring_timer_start(r, VSYNC_T_TOKEN, left);
+		return;
+	}
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
 	vsync_dbg(r, "token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
 		  r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,

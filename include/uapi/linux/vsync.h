@@ -319,6 +319,10 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_PAGES_REUSED: pages for the data of large messages sent
  *	from this node that the ring used again, where a fresh page would
  *	have had to be zeroed
+ * @VSYNC_A_STATS_PAUSES: times this node was not run for a quarter of a
+ *	token timeout or more (its token timer fired that late: a paused
+ *	virtual machine, an overloaded host); such time does not count
+ *	against the token
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
@@ -349,6 +353,7 @@ enum vsync_a_stats {
 	VSYNC_A_STATS_BUNDLES_OUT,
 	VSYNC_A_STATS_BUNDLES_IN,
 	VSYNC_A_STATS_PAGES_REUSED,
+	VSYNC_A_STATS_PAUSES,
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1
