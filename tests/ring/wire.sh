@@ -33,9 +33,9 @@
 #    transitional views of one name with different members).
 # 4. Forged tokens. One from a member's predecessor numbered just below a
 #    frame the member sent, so below what it passed on, is dropped and
-#    the ring stays, unless a token was lost meanwhile (the member used
-#    to take it and send its next messages under numbers already taken:
-#    the others dropped them as duplicates and they were lost). One numbered past the frames sent
+#    the ring stays (the member used to take it and send its next
+#    messages under numbers already taken: the others dropped them as
+#    duplicates and they were lost). One numbered past the frames sent
 #    leaves frames nobody holds: the ring notices after VSYNC_STALL_VISITS
 #    rotations and a token timeout (recv_stalls) and re-forms (it used to
 #    wait for them for ever; the fuzz found it). Either way the traffic
@@ -283,22 +283,21 @@ id_before=$(ring_id)
 seq_before=$(stat_sum drop_seq)
 losses_before=$(stat_sum token_losses)
 stalls_before=$(stat_sum recv_stalls)
+pauses_before=$(stat_sum pauses)
 nodes_go "${members[@]}"
 wire token behind "$(IFS=,; echo "${members[*]}")" >"$RING_WORK/token" 2>&1
 check_err $? "vsync-wire token behind: $(tail -1 "$RING_WORK/token")"
 complete
 id_after=$(ring_id)
 if [[ $id_after != "$id_before" ]]; then
-	# Say why the ring changed. A token taken from behind shows as lost
-	# messages (complete above) and as no drop_seq (below); a ring that
-	# re-formed after its token was lost is not the forged tokens' doing
-	# as far as is known (seen in 2 of 4 CIs on 2026-12-07, token_losses
-	# +3: under investigation, issue 7's notes). Any other change fails.
-	losses=$(($(stat_sum token_losses) - losses_before))
-	log_info "the ring changed while the tokens came: token_losses +$losses, recv_stalls +$(($(stat_sum recv_stalls) - stalls_before)) (all members)"
+	# Say why. A token taken from behind shows as lost messages
+	# (complete above) and as no drop_seq (below). Seen in 2 of 4 CIs
+	# on 2026-12-07, token_losses +3: the host had not run the guest for
+	# 200 ms, and the token timeouts fired right after the hold's end
+	# that sent the token on (pauses now count; see pause.sh).
+	log_info "the ring changed while the tokens came: token_losses +$(($(stat_sum token_losses) - losses_before)), recv_stalls +$(($(stat_sum recv_stalls) - stalls_before)), pauses +$(($(stat_sum pauses) - pauses_before)) (all members)"
 	ring_stats "${members[@]}"
-	((losses > 0))
-	check_err $? "the ring id: got '$id_after', want '$id_before', with no token lost"
+	check_err 1 "the ring id: got '$id_after', want '$id_before'"
 fi
 (($(stat_sum drop_seq) > seq_before))
 check_err $? "no member counted the token in drop_seq"
