@@ -139,6 +139,20 @@ void vsync_ring_timer_start(struct vsync_ring *r, enum vsync_timer t, u32 ms)
 }
 
 /**
+ * vsync_ring_timer_start_at() - (re)arm a protocol timer for a moment
+ * @r: the ring, locked
+ * @t: which timer
+ * @expires: when, in ktime_get()'s time (CLOCK_MONOTONIC)
+ */
+void vsync_ring_timer_start_at(struct vsync_ring *r, enum vsync_timer t,
+			       ktime_t expires)
+{
+	if (r->dead)
+		return;
+	hrtimer_start(&r->timer[t], expires, HRTIMER_MODE_ABS_SOFT);
+}
+
+/**
  * vsync_ring_timer_stop() - disarm a protocol timer if it is pending
  * @r: the ring, locked
  * @t: which timer

@@ -500,6 +500,8 @@ struct vsync_ring *vsync_ring_get_by_ifindex(struct net *net, int ifindex);
 void vsync_ring_flush(struct vsync_ring *r);
 void vsync_ring_timer_start(struct vsync_ring *r, enum vsync_timer t,
 			    u32 ms);
+void vsync_ring_timer_start_at(struct vsync_ring *r, enum vsync_timer t,
+			       ktime_t expires);
 void vsync_ring_timer_stop(struct vsync_ring *r, enum vsync_timer t);
 void vsync_ring_notify_view(struct vsync_ring *r);
 

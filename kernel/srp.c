@@ -1543,10 +1543,10 @@ void vsync_srp_token_retransmit(struct vsync_ring *r)
 	vsync_token_send(r);
 }
 
-/* The token timer's period: a quarter of the token timeout. */
-static u32 vsync_token_tick_ms(const struct vsync_ring *r)
+/* The token timer's period: a quarter of the token timeout, at least 1 ms. */
+static ktime_t vsync_token_tick(const struct vsync_ring *r)
 {
-	return max(r->cfg.token_timeout / 4, 1U);
+	return ms_to_ktime(max(r->cfg.token_timeout / 4, 1U));
 }
 
 /**
@@ -1554,53 +1554,51 @@ static u32 vsync_token_tick_ms(const struct vsync_ring *r)
  *	if it does not come again within a token timeout
  * @r: the ring, locked
  *
- * The timeout counts only time in which this node was run. VSYNC_T_TOKEN
- * fires every quarter of it, and a tick that comes a quarter or more late
- * says that the node was not run meanwhile: a paused virtual machine, a
- * host too busy to run the guest, a CPU that did not serve softirqs. Then
- * every timer fires at once when the node runs again, in the order they
- * were due: the representative's end of hold, or the predecessor's token
- * retransmission, and the token timeout right after it, before the token
- * those send has arrived. Counting such a pause against the token would
- * re-form a ring that lost nothing.
+ * Time in which this node was not run does not count. VSYNC_T_TOKEN fires
+ * every quarter of the timeout up to the deadline, and a tick that comes
+ * a quarter or more late says that the node was not run meanwhile: a
+ * paused virtual machine, a host too busy to run the guest, a CPU that
+ * served no softirqs. Then every timer fires at once when the node runs
+ * again, in the order they were due: the representative's end of hold,
+ * or the predecessor's token retransmission, and the token timeout right
+ * after it, before the token those send has arrived. Counting such a
+ * pause against the token would re-form a ring that lost nothing. (A
+ * pause shorter than a tick, and the part of one before the tick it
+ * delays was due, still count.)
  */
 void vsync_srp_token_watch(struct vsync_ring *r)
 {
 	ktime_t now = ktime_get();
-	u32 tick = vsync_token_tick_ms(r);
 
 	r->token_deadline = ktime_add_ms(now, r->cfg.token_timeout);
-	r->token_tick = ktime_add_ms(now, tick);
-	vsync_ring_timer_start(r, VSYNC_T_TOKEN, tick);
+	r->token_tick = ktime_add(now, vsync_token_tick(r));
+	vsync_ring_timer_start_at(r, VSYNC_T_TOKEN, r->token_tick);
 }
 
 /**
  * vsync_srp_token_timer() - VSYNC_T_TOKEN fired: a tick, or the token lost
  * @r: the ring, locked
  *
- * A late tick moves the deadline on by its lateness (see
- * vsync_srp_token_watch()); membership starts once the deadline passed.
+ * A tick late by a quarter of the timeout or more moves the deadline on
+ * by its lateness (see vsync_srp_token_watch()); membership starts once
+ * the deadline has passed.
  */
 void vsync_srp_token_timer(struct vsync_ring *r)
 {
-	ktime_t now = ktime_get();
-	u32 tick = vsync_token_tick_ms(r);
-	s64 late, left;
+	ktime_t now = ktime_get(), tick = vsync_token_tick(r), late;
 
 	if (r->state == VSYNC_STATE_GATHER)
 		return;
-	late = ktime_ms_delta(now, r->token_tick);
-	if (late >= tick) {
-		r->token_deadline = ktime_add_ms(r->token_deadline, late);
+	late = ktime_sub(now, r->token_tick);
+	if (ktime_compare(late, tick) >= 0) {
+		r->token_deadline = ktime_add(r->token_deadline, late);
 		vsync_count(r, VSYNC_A_STATS_PAUSES);
 		vsync_dbg(r, "not run for %lld ms: the token gets that long more\n",
-			  late);
+			  ktime_to_ms(late));
 	}
-	left = ktime_ms_delta(r->token_deadline, now);
-	if (left > 0) {
-		left = min_t(s64, left, tick);
-		r->token_tick = ktime_add_ms(now, left);
-		vsync_ring_timer_start(r, VSYNC_T_TOKEN, left);
+	if (ktime_before(now, r->token_deadline)) {
+		r->token_tick = min(ktime_add(now, tick), r->token_deadline);
+		vsync_ring_timer_start_at(r, VSYNC_T_TOKEN, r->token_tick);
 		return;
 	}
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);

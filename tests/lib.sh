@@ -233,13 +233,32 @@ busywait()
 # vm_pause MS: have scripts/vm stop the whole guest for MS milliseconds
 # (1 to 10000) and wait until it runs again. The guest's clock goes on
 # meanwhile, so every timer is late at once, as after a hypervisor paused
-# the machine. Fails outside scripts/vm (no VSYNC_VM_PAUSE) or if the host
-# did not answer.
+# the machine. Fails, saying why on stderr, outside scripts/vm (no
+# VSYNC_VM_PAUSE), for another MS, or if the host refused or did not
+# answer.
 vm_pause()
 {
-	[[ -n ${VSYNC_VM_PAUSE-} ]] || return 1
+	local answer
+
+	if [[ -z ${VSYNC_VM_PAUSE-} ]]; then
+		echo "vm_pause: not in scripts/vm's guest" >&2
+		return 1
+	fi
+	if ! [[ $1 =~ ^[1-9][0-9]{0,4}$ ]] || (($1 > 10000)); then
+		echo "vm_pause: '$1' is not 1 to 10000 ms" >&2
+		return 1
+	fi
+	rm -f "$VSYNC_VM_PAUSE.done"
 	echo "$1" >"$VSYNC_VM_PAUSE" || return 1
-	busywait $(($1 + 5000)) test ! -e "$VSYNC_VM_PAUSE"
+	if ! busywait $(($1 + 5000)) test -e "$VSYNC_VM_PAUSE.done"; then
+		echo "vm_pause: the host did not answer" >&2
+		return 1
+	fi
+	answer=$(<"$VSYNC_VM_PAUSE.done")
+	rm -f "$VSYNC_VM_PAUSE.done"
+	[[ $answer == ok ]] && return 0
+	echo "vm_pause: the host $answer" >&2
+	return 1
 }
 
 # scale_timers "KEYWORD VALUE ...": the vsyncadm ring options with the
