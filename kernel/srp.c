@@ -1593,8 +1593,12 @@ void vsync_srp_token_timer(struct vsync_ring *r)
 	if (ktime_compare(late, tick) >= 0) {
 		r->token_deadline = ktime_add(r->token_deadline, late);
 		vsync_count(r, VSYNC_A_STATS_PAUSES);
-		vsync_dbg(r, "not run for %lld ms: the token gets that long more\n",
-			  ktime_to_ms(late));
+		/* Half a timeout or more: the ring nearly re-formed. Say so. */
+		if (ktime_to_ms(late) >= r->cfg.token_timeout / 2 &&
+		    net_ratelimit())
+			netdev_warn(r->dev, "vsync %u: this node was not run for %lld ms (token timeout %u ms); the others fail a node paused that long alone: consider a longer token-timeout\n",
+				    r->node_id, ktime_to_ms(late),
+				    r->cfg.token_timeout);
 	}
 	if (ktime_before(now, r->token_deadline)) {
 		r->token_tick = min(ktime_add(now, tick), r->token_deadline);

@@ -25,7 +25,8 @@
 #  - in the idle ring some node counted a pause (its counter pauses: a
 #    node whose token tick fired late; frames that waited through the
 #    pause may come first and re-arm the ticks, the token's own when it
-#    was on its way, so not every pause need be counted).
+#    was on its way, so not every pause need be counted), and said so in
+#    the kernel log ("was not run for").
 #  - the traffic across the pauses is delivered complete and in one order.
 # Needs scripts/vm (skipped elsewhere).
 
@@ -111,6 +112,8 @@ pause_rounds()
 }
 
 pause_rounds idle counted
+grep -q "was not run for" <<<"$(kmsg_since)"
+check_err $? "no node said in the kernel log that it was not run"
 log_test "an idle ring stays through $PAUSES pauses of $PAUSE_TOKENS token timeouts"
 
 for i in "${members[@]}"
