@@ -34,9 +34,10 @@
  * sends (the tests' "--from-start" condition).
  *
  * Sending and receiving interleave on one non-blocking socket under
- * ppoll(). Signals: SIGTERM/SIGINT stop the node (the log is flushed,
- * exit 0), SIGUSR1 starts sending (with -Y), SIGUSR2 ends sending: the next
- * message is the last one and carries FIN_FLAG.
+ * ppoll(); the loop takes pending signals each time round as well (see
+ * take_signals()). Signals: SIGTERM/SIGINT stop the node (the log is
+ * flushed, exit 0), SIGUSR1 starts sending (with -Y), SIGUSR2 ends
+ * sending: the next message is the last one and carries FIN_FLAG.
  *
  * Exit status: 0 done or terminated by a signal, 1 usage or setup error,
  * 2 timeout (-t), 3 the socket failed (ENOBUFS: evicted, ENODEV: ring
@@ -240,6 +241,22 @@ static void on_signal(int sig)
 		sig_term = 1;
 		break;
 	}
+}
+
+/*
+ * Take the signals that are pending while blocked. ppoll() delivers them
+ * only when it would wait: with the socket readable or writable at every
+ * call it returns at once, the mask is restored and the signal stays
+ * pending. A node that always had deliveries to read went on sending
+ * alone for seconds after SIGUSR2 (fairness.sh's late round).
+ */
+static void take_signals(const sigset_t *set)
+{
+	const struct timespec zero = { 0 };
+	int sig;
+
+	while ((sig = sigtimedwait(set, NULL, &zero)) > 0)
+		on_signal(sig);
 }
 
 static void parse_sizes(const char *arg)
@@ -939,6 +956,7 @@ int main(int argc, char **argv)
 		struct timespec ts, *tsp = NULL;
 		double now, wake = 0;
 
+		take_signals(&block);
 		if (sig_term)
 			return finish("term", 0, 0);
 		now = now_mono();
