@@ -1596,7 +1596,7 @@ void vsync_srp_token_timer(struct vsync_ring *r)
 		/* Half a timeout or more: the ring nearly re-formed. Say so. */
 		if (ktime_to_ms(late) >= r->cfg.token_timeout / 2 &&
 		    net_ratelimit())
-			netdev_warn(r->dev, "vsync %u: this node was not run for %lld ms (token timeout %u ms); the others fail a node paused that long alone: consider a longer token-timeout\n",
+			netdev_warn(r->dev, "vsync %u: this node was not run for %lld ms (token timeout %u ms); others fail a node not run for longer than the token timeout: consider a longer token-timeout\n",
 				    r->node_id, ktime_to_ms(late),
 				    r->cfg.token_timeout);
 	}
