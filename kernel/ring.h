@@ -289,9 +289,8 @@ enum vsync_timer {
  * @store: frames of the installed ring
  * @token_seq: hop counter of the last token accepted
  * @token_deadline: the token is lost if it has not come by then, not
- *	counting time this node was not run (vsync_srp_token_watch())
- * @token_tick: when VSYNC_T_TOKEN is due; it fires every quarter of the
- *	token timeout until @token_deadline, and a late tick is a pause
+ *	counting time this node was not run (vsync_srp_token_watch());
+ *	VSYNC_T_TOKEN ticks every quarter of the token timeout until then
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
  * @wake_ok: nothing of ours was queued when we passed the token: a new
@@ -393,7 +392,6 @@ struct vsync_ring {
 
 	u64 token_seq;
 	ktime_t token_deadline;
-	ktime_t token_tick;
 	struct vsync_tok tok;
 	bool tok_held;
 	bool wake_ok;

@@ -1571,8 +1571,8 @@ void vsync_srp_token_watch(struct vsync_ring *r)
 	ktime_t now = ktime_get();
 
 	r->token_deadline = ktime_add_ms(now, r->cfg.token_timeout);
-	r->token_tick = ktime_add(now, vsync_token_tick(r));
-	vsync_ring_timer_start_at(r, VSYNC_T_TOKEN, r->token_tick);
+	vsync_ring_timer_start_at(r, VSYNC_T_TOKEN,
+				  ktime_add(now, vsync_token_tick(r)));
 }
 
 /**
@@ -1589,7 +1589,8 @@ void vsync_srp_token_timer(struct vsync_ring *r)
 
 	if (r->state == VSYNC_STATE_GATHER)
 		return;
-	late = ktime_sub(now, r->token_tick);
+	/* The tick that fired was due then (vsync_timer_run(): not re-armed). */
+	late = ktime_sub(now, hrtimer_get_expires(&r->timer[VSYNC_T_TOKEN]));
 	if (ktime_compare(late, tick) >= 0) {
 		r->token_deadline = ktime_add(r->token_deadline, late);
 		vsync_count(r, VSYNC_A_STATS_PAUSES);
@@ -1601,8 +1602,9 @@ void vsync_srp_token_timer(struct vsync_ring *r)
 				    r->cfg.token_timeout);
 	}
 	if (ktime_before(now, r->token_deadline)) {
-		r->token_tick = min(ktime_add(now, tick), r->token_deadline);
-		vsync_ring_timer_start_at(r, VSYNC_T_TOKEN, r->token_tick);
+		vsync_ring_timer_start_at(r, VSYNC_T_TOKEN,
+					  min(ktime_add(now, tick),
+					      r->token_deadline));
 		return;
 	}
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
