@@ -74,11 +74,16 @@ pause_rounds()
 	local what=$1 counted=${2-} round i id losses paused more=0 err
 	local -a before after
 
+	for i in "${members[@]}"
+	do
+		after[i]=$(node_state "$i")
+	done
 	for round in $(seq "$PAUSES")
 	do
+		# Each pause is judged from the state after the last one.
 		for i in "${members[@]}"
 		do
-			before[i]=$(node_state "$i")
+			before[i]=${after[i]}
 		done
 		msleep 1000
 		if ! err=$(vm_pause "$pause_ms" 2>&1); then
