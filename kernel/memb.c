@@ -268,6 +268,17 @@ static void vsync_consensus_reset(struct vsync_ring *r)
 	r->consensus = me >= 0 ? BIT(me) : 0;
 }
 
+/*
+ * Consensus must come within a consensus timeout in which this node was
+ * run: after a pause the joins that agree may wait behind the timers
+ * (vsync_ring_deadline_start()).
+ */
+static void vsync_consensus_watch(struct vsync_ring *r)
+{
+	vsync_ring_deadline_start(r, VSYNC_T_CONSENSUS,
+				  r->cfg.consensus_timeout);
+}
+
 /**
  * vsync_memb_gather() - enter (or stay in) the gather state
  * @r: the ring, locked
@@ -311,7 +322,7 @@ void vsync_memb_gather(struct vsync_ring *r, u32 failed)
 	vsync_consensus_reset(r);
 	vsync_send_join(r);
 	vsync_ring_timer_start(r, VSYNC_T_JOIN, r->cfg.join_timeout);
-	vsync_ring_timer_start(r, VSYNC_T_CONSENSUS, r->cfg.consensus_timeout);
+	vsync_consensus_watch(r);
 	/* After a leave the others may agree already: no need to wait. */
 	if (failed)
 		vsync_check_consensus(r);
@@ -391,8 +402,7 @@ void vsync_memb_join_timer(struct vsync_ring *r)
 	if (r->join_ticks < VSYNC_SILENT_JOINS &&
 	    ++r->join_ticks == VSYNC_SILENT_JOINS && vsync_fail_silent(r)) {
 		vsync_consensus_reset(r);
-		vsync_ring_timer_start(r, VSYNC_T_CONSENSUS,
-				       r->cfg.consensus_timeout);
+		vsync_consensus_watch(r);
 	}
 	vsync_send_join(r);
 	vsync_ring_timer_start(r, VSYNC_T_JOIN, r->cfg.join_timeout);
@@ -400,7 +410,8 @@ void vsync_memb_join_timer(struct vsync_ring *r)
 }
 
 /**
- * vsync_memb_consensus_timer() - fail the nodes that did not agree in time
+ * vsync_memb_consensus_timer() - VSYNC_T_CONSENSUS fired: a tick, or
+ *	fail the nodes that did not agree in time
  * @r: the ring, locked
  */
 void vsync_memb_consensus_timer(struct vsync_ring *r)
@@ -408,7 +419,9 @@ void vsync_memb_consensus_timer(struct vsync_ring *r)
 	u32 silent[VSYNC_MAX_NODES];
 	int i, n = 0;
 
-	if (r->state != VSYNC_STATE_GATHER)
+	if (r->state != VSYNC_STATE_GATHER ||
+	    !vsync_ring_deadline_due(r, VSYNC_T_CONSENSUS,
+				     r->cfg.consensus_timeout))
 		return;
 	for (i = 0; i < r->n_proc; i++)
 		if (vsync_set_find(r->fail, r->n_fail, r->proc[i]) < 0 &&
@@ -418,7 +431,7 @@ void vsync_memb_consensus_timer(struct vsync_ring *r)
 		vsync_set_add(r->fail, &r->n_fail, silent[i]);
 	vsync_consensus_reset(r);
 	vsync_send_join(r);
-	vsync_ring_timer_start(r, VSYNC_T_CONSENSUS, r->cfg.consensus_timeout);
+	vsync_consensus_watch(r);
 	vsync_check_consensus(r);
 }
 
@@ -525,8 +538,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	if (changed) {
 		vsync_consensus_reset(r);
 		vsync_send_join(r);
-		vsync_ring_timer_start(r, VSYNC_T_CONSENSUS,
-				       r->cfg.consensus_timeout);
+		vsync_consensus_watch(r);
 	}
 	if (vsync_set_eq(jproc, np, r->proc, r->n_proc) &&
 	    vsync_set_eq(jfail, nf, r->fail, r->n_fail)) {

@@ -8,6 +8,8 @@
  * Locking: see ring.h. Creation and deletion run under RTNL; the ring list
  * is RCU for readers (sockets binding). A ring's timers are soft hrtimers:
  * their callbacks run in softirq context and take the ring lock plainly.
+ * The two that give up (token, consensus) tick towards a deadline that
+ * leaves out time the node was not run (vsync_ring_deadline_start()).
  * Deletion marks the ring dead under the lock, cancels the timers outside
  * it, removes the packet handler and drops the list's reference; bound
  * sockets keep the memory alive until they let go.
@@ -20,6 +22,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "deadline.h"
 #include "proto.h"
 #include "ring.h"
 
@@ -150,6 +153,69 @@ void vsync_ring_timer_start_at(struct vsync_ring *r, enum vsync_timer t,
 	if (r->dead)
 		return;
 	hrtimer_start(&r->timer[t], expires, HRTIMER_MODE_ABS_SOFT);
+}
+
+/**
+ * vsync_ring_deadline_start() - arm a timer that gives up after @ms in
+ *	which this node was run
+ * @r: the ring, locked
+ * @t: the timer: VSYNC_T_TOKEN or VSYNC_T_CONSENSUS
+ * @ms: the timeout
+ *
+ * The timer ticks every quarter of @ms until r->deadline[@t], and a tick
+ * that comes a quarter or more late says that the node was not run
+ * meanwhile: a paused virtual machine, a host too busy to run the guest,
+ * a CPU that served no softirqs. When it runs again every timer fires at
+ * once, in the order they were due, before the frames that the others
+ * sent meanwhile, or that its own timers sent just before, are received:
+ * a token timeout would fire right after the end of hold that sends the
+ * token, a consensus timeout before the joins that agree. Counting such
+ * a pause against the timeout would re-form a ring that lost nothing, so
+ * vsync_ring_deadline_due() moves the deadline on (kernel/deadline.h).
+ */
+void vsync_ring_deadline_start(struct vsync_ring *r, enum vsync_timer t,
+			       u32 ms)
+{
+	s64 now = ktime_get(), timeout = ms * NSEC_PER_MSEC;
+
+	lockdep_assert_held(&r->lock);
+	r->deadline[t] = now + timeout;
+	vsync_ring_timer_start_at(r, t, now + vsync_deadline_period(timeout));
+}
+
+/**
+ * vsync_ring_deadline_due() - a timer of vsync_ring_deadline_start() fired
+ * @r: the ring, locked
+ * @t: the timer
+ * @ms: its timeout, as given to vsync_ring_deadline_start()
+ *
+ * A tick late by a quarter of @ms or more moves the deadline on by its
+ * lateness, to at least a tick from now, and counts a pause.
+ *
+ * Return: true if the deadline has passed; false if it has not, and the
+ * timer is armed for the next tick.
+ */
+bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
+			     u32 ms)
+{
+	s64 now = ktime_get(), tick = vsync_deadline_period(ms * NSEC_PER_MSEC);
+	/* The tick that fired was due then: vsync_timer_run() saw it idle. */
+	s64 expires = hrtimer_get_expires(&r->timer[t]);
+	s64 late_ms = ktime_to_ms(now - expires);
+
+	lockdep_assert_held(&r->lock);
+	if (vsync_deadline_pause(&r->deadline[t], expires, now, tick)) {
+		vsync_count(r, VSYNC_A_STATS_PAUSES);
+		/* Half a token timeout or more: others nearly failed us. */
+		if (late_ms >= r->cfg.token_timeout / 2 && net_ratelimit())
+			netdev_warn(r->dev, "vsync %u: this node was not run for %lld ms (token timeout %u ms); others fail a node not run for longer than the token timeout: consider a longer token-timeout\n",
+				    r->node_id, late_ms, r->cfg.token_timeout);
+	}
+	if (now >= r->deadline[t])
+		return true;
+	vsync_ring_timer_start_at(r, t, vsync_deadline_next(r->deadline[t],
+							    now, tick));
+	return false;
 }
 
 /**

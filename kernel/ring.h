@@ -288,9 +288,11 @@ enum vsync_timer {
  * @n_memb: entries in @memb
  * @store: frames of the installed ring
  * @token_seq: hop counter of the last token accepted
- * @token_deadline: the token is lost if it has not come by then, not
- *	counting time this node was not run (vsync_srp_token_watch());
- *	VSYNC_T_TOKEN ticks every quarter of the token timeout until then
+ * @deadline: when VSYNC_T_TOKEN (the token lost) and VSYNC_T_CONSENSUS
+ *	(no consensus) give up, in ktime_get() nanoseconds, not counting
+ *	time this node was not run; they tick every quarter of their
+ *	timeout until then (vsync_ring_deadline_start()). The other
+ *	timers' entries are not used
  * @tok: the last token sent (for retransmission) or held
  * @tok_held: this node holds @tok (idle hold, or a ring of one)
  * @wake_ok: nothing of ours was queued when we passed the token: a new
@@ -391,7 +393,7 @@ struct vsync_ring {
 	struct vsync_store store;
 
 	u64 token_seq;
-	ktime_t token_deadline;
+	s64 deadline[VSYNC_T_NUM];
 	struct vsync_tok tok;
 	bool tok_held;
 	bool wake_ok;
@@ -501,6 +503,10 @@ void vsync_ring_timer_start(struct vsync_ring *r, enum vsync_timer t,
 void vsync_ring_timer_start_at(struct vsync_ring *r, enum vsync_timer t,
 			       ktime_t expires);
 void vsync_ring_timer_stop(struct vsync_ring *r, enum vsync_timer t);
+void vsync_ring_deadline_start(struct vsync_ring *r, enum vsync_timer t,
+			       u32 ms);
+bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
+			     u32 ms);
 void vsync_ring_notify_view(struct vsync_ring *r);
 
 /* media.c */

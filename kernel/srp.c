@@ -1543,70 +1543,28 @@ void vsync_srp_token_retransmit(struct vsync_ring *r)
 	vsync_token_send(r);
 }
 
-/* The token timer's period: a quarter of the token timeout, at least 1 ms. */
-static ktime_t vsync_token_tick(const struct vsync_ring *r)
-{
-	return ms_to_ktime(max(r->cfg.token_timeout / 4, 1U));
-}
-
 /**
  * vsync_srp_token_watch() - the token (or a commit token) came: it is lost
- *	if it does not come again within a token timeout
+ *	if it does not come again within a token timeout in which this node
+ *	was run (vsync_ring_deadline_start())
  * @r: the ring, locked
- *
- * Time in which this node was not run does not count. VSYNC_T_TOKEN fires
- * every quarter of the timeout up to the deadline, and a tick that comes
- * a quarter or more late says that the node was not run meanwhile: a
- * paused virtual machine, a host too busy to run the guest, a CPU that
- * served no softirqs. Then every timer fires at once when the node runs
- * again, in the order they were due: the representative's end of hold,
- * or the predecessor's token retransmission, and the token timeout right
- * after it, before the token those send has arrived. Counting such a
- * pause against the token would re-form a ring that lost nothing. (A
- * pause shorter than a tick, and the part of one before the tick it
- * delays was due, still count.)
  */
 void vsync_srp_token_watch(struct vsync_ring *r)
 {
-	ktime_t now = ktime_get();
-
-	r->token_deadline = ktime_add_ms(now, r->cfg.token_timeout);
-	vsync_ring_timer_start_at(r, VSYNC_T_TOKEN,
-				  ktime_add(now, vsync_token_tick(r)));
+	vsync_ring_deadline_start(r, VSYNC_T_TOKEN, r->cfg.token_timeout);
 }
 
 /**
  * vsync_srp_token_timer() - VSYNC_T_TOKEN fired: a tick, or the token lost
  * @r: the ring, locked
  *
- * A tick late by a quarter of the timeout or more moves the deadline on
- * by its lateness (see vsync_srp_token_watch()); membership starts once
- * the deadline has passed.
+ * Membership starts once the deadline has passed.
  */
 void vsync_srp_token_timer(struct vsync_ring *r)
 {
-	ktime_t now = ktime_get(), tick = vsync_token_tick(r), late;
-
-	if (r->state == VSYNC_STATE_GATHER)
+	if (r->state == VSYNC_STATE_GATHER ||
+	    !vsync_ring_deadline_due(r, VSYNC_T_TOKEN, r->cfg.token_timeout))
 		return;
-	/* The tick that fired was due then (vsync_timer_run(): not re-armed). */
-	late = ktime_sub(now, hrtimer_get_expires(&r->timer[VSYNC_T_TOKEN]));
-	if (ktime_compare(late, tick) >= 0) {
-		r->token_deadline = ktime_add(r->token_deadline, late);
-		vsync_count(r, VSYNC_A_STATS_PAUSES);
-		/* Half a timeout or more: the ring nearly re-formed. Say so. */
-		if (ktime_to_ms(late) >= r->cfg.token_timeout / 2 &&
-		    net_ratelimit())
-			netdev_warn(r->dev, "vsync %u: this node was not run for %lld ms (token timeout %u ms); others fail a node not run for longer than the token timeout: consider a longer token-timeout\n",
-				    r->node_id, ktime_to_ms(late),
-				    r->cfg.token_timeout);
-	}
-	if (ktime_before(now, r->token_deadline)) {
-		vsync_ring_timer_start_at(r, VSYNC_T_TOKEN,
-					  min(ktime_add(now, tick),
-					      r->token_deadline));
-		return;
-	}
 	vsync_count(r, VSYNC_A_STATS_TOKEN_LOSSES);
 	vsync_dbg(r, "token lost in state %d, ring %u:%llu, token %llu seq %llu aru %llu held %d sent %d retrans %d hold %d\n",
 		  r->state, r->id.rep, r->id.seq, r->token_seq, r->tok.seq,

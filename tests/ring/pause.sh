@@ -3,11 +3,12 @@
 #
 # pause.sh: the machine stops for a while and runs on; the ring stays.
 #
-#      n1      n2      n3        a ring of three in one guest, which
-#     eth0    eth0    eth0       scripts/vm stops PAUSES times for
-#      |       |       |         PAUSE_TOKENS token timeouts each
-#      v1      v2      v3        (vm_pause: QEMU stopped on the host
-#      +------ br0 ----+         while the guest's clock goes on)
+#      n1      n2      n3      n4     a ring of three in one guest, which
+#     eth0    eth0    eth0    eth0    scripts/vm stops PAUSES times for
+#      |       |       |       |      PAUSE_TOKENS token timeouts each
+#      v1      v2      v3      v4     (vm_pause: QEMU stopped on the host
+#      +------ br0 ----+-------+      while the guest's clock goes on);
+#                                     then n4 joins, its frames delayed
 #
 # When a hypervisor pauses a machine, or a host does not run it, every
 # timer of the guest fires at once when it runs again, in the order they
@@ -17,6 +18,8 @@
 # token and re-form the ring (wire.sh's token-behind step saw it on a busy
 # host). Time a node was not run is not the token's: the token timer ticks
 # every quarter of the timeout, and a late tick moves the deadline on.
+# In gather the consensus timeout did the same: it fired before the joins
+# that agreed and failed their senders. It ticks the same way.
 #
 # Checks, with the ring idle and then with traffic (100 messages/s from
 # each member, 64 and 1000 bytes):
@@ -27,13 +30,20 @@
 #    pause may come first and re-arm the ticks, the token's own when it
 #    was on its way, so not every pause need be counted), and said so in
 #    the kernel log ("was not run for").
-#  - the traffic across the pauses is delivered complete and in one order.
+#  - the traffic across the pauses is delivered complete and in one order;
+#  - n4 joins the ring with its frames delayed by JOIN_DELAY_MS, so that
+#    the others gather for that long, and the guest is paused once they
+#    do, for longer than the consensus timeout: n1 installs one new ring,
+#    of all four (it used to fail n4, install a ring of three, and take
+#    n4 in with a merge later). Skipped when the time scale makes the
+#    pause longer than scripts/vm's 10 s.
 # Needs scripts/vm (skipped elsewhere).
 
 source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 
 PAUSES=${PAUSES:-3}
 PAUSE_TOKENS=${PAUSE_TOKENS:-3}
+JOIN_DELAY_MS=${JOIN_DELAY_MS:-1500}
 
 [[ -n ${VSYNC_VM_PAUSE-} ]] ||
 	skip_all "needs scripts/vm, which pauses the guest (VSYNC_VM_PAUSE)"
@@ -50,7 +60,7 @@ pause_ms=$((PAUSE_TOKENS * token_ms))
 ((pause_ms <= 10000)) ||
 	skip_all "a pause of $pause_ms ms is longer than scripts/vm's 10 s"
 
-ring_setup 3 || fail_all "cannot create the topology"
+ring_setup 4 || fail_all "cannot create the topology"
 ring_add "${members[@]}"
 check_err $? "vsyncadm ring add failed"
 busywait 10000 ring_show_check 1,2,3 "${members[@]}" >/dev/null
@@ -138,6 +148,56 @@ out=$(check_logs --from-start --all-complete "${members[@]}")
 check_err $? "the logs differ"
 [[ $RET -ne 0 ]] && printf '%s\n' "$out" | head -40
 log_test "a ring with traffic stays through $PAUSES pauses, every message delivered once, in one order"
+
+# shellcheck disable=SC2317 # called through busywait
+n1_gathers()
+{
+	[[ $(ring_query 1 'r["state"]') == gather ]]
+}
+
+# The gather: timers for a hop of JOIN_DELAY_MS (n4 to n1) in the ring,
+# the pause longer than the consensus timeout, all scaled.
+delay_ms=$((JOIN_DELAY_MS * TIME_SCALE))
+gather_timers="token-timeout $((2 * JOIN_DELAY_MS)) token-retransmit $JOIN_DELAY_MS join-timeout 50 consensus-timeout $((8 * JOIN_DELAY_MS / 3))"
+gather_pause=$((10 * delay_ms / 3))
+name="a node joins while the guest is paused in gather: one new ring, of all four"
+if ((gather_pause > 10000)); then
+	log_test_skip "$name" "a pause of $gather_pause ms is longer than scripts/vm's 10 s"
+else
+	ring_del "${members[@]}"
+	check_err $? "vsyncadm ring del failed"
+	RING_TIMERS=$gather_timers ring_add "${members[@]}"
+	check_err $? "vsyncadm ring add failed"
+	# (A ring add split in two joins at the next merge: 2 consensus
+	# timeouts.)
+	busywait 20000 ring_show_check 1,2,3 "${members[@]}" >/dev/null
+	check_err $? "no ring of n1..n3: $(ring_show_check 1,2,3 "${members[@]}")"
+	tc -n n4 qdisc add dev "$RING_DEV" root netem delay "${delay_ms}ms"
+	check_err $? "cannot delay n4's frames"
+	views=$(ring_query 1 "r['stats']['view_changes']")
+	added=$(now_ms)
+	[[ $RET -eq 0 ]] && RING_TIMERS=$gather_timers ring_add 4
+	check_err $? "vsyncadm ring add failed at n4"
+	# n4's first join reaches the others delay_ms after it was sent, and
+	# the joins that agree with theirs as late again: pause in between.
+	busywait $((3 * JOIN_DELAY_MS)) n1_gathers
+	check_err $? "n1 did not gather within $((3 * delay_ms)) ms of n4's ring add"
+	asked=$(now_ms)
+	# Else the agreeing join may have come first and nothing is tested
+	# (the host stops the guest within about 100 ms of the request).
+	((asked - added + 200 < 2 * delay_ms))
+	check_err $? "too slow: the pause was asked for $((asked - added)) ms after n4's ring add, the ring may have agreed by then"
+	if [[ $RET -eq 0 ]] && ! err=$(vm_pause "$gather_pause" 2>&1); then
+		check_err 1 "the guest was not paused: $err"
+	fi
+	log_info "gather: n1 gathered and the pause was asked for $((asked - added)) ms after n4's ring add"
+	busywait $((12 * JOIN_DELAY_MS)) ring_show_check 1,2,3,4 1 2 3 4 >/dev/null
+	check_err $? "no ring of n1..n4: $(ring_show_check 1,2,3,4 1 2 3 4)"
+	now=$(ring_query 1 "r['stats']['view_changes']")
+	check_eq "$((now - views))" 1 "rings n1 installed from n4's ring add to the ring of four"
+	[[ $RET -ne 0 ]] && ring_stats 1 2 3 4
+	log_test "$name"
+fi
 
 splats=$(kmsg_splats "$(kmsg_since)")
 check_eq "$splats" "" "kernel log"

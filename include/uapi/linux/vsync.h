@@ -319,12 +319,13 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_PAGES_REUSED: pages for the data of large messages sent
  *	from this node that the ring used again, where a fresh page would
  *	have had to be zeroed
- * @VSYNC_A_STATS_PAUSES: ticks of the token timer (every quarter of the
- *	token timeout, at least 1 ms) that fired a quarter of the timeout
- *	late or more: the node was not run meanwhile (a paused virtual
- *	machine, an overloaded host), and that lateness does not count
- *	against the token. Counted only while the timer runs (not in
- *	gather, not in a ring of one); a shorter pause is not counted
+ * @VSYNC_A_STATS_PAUSES: ticks of the token timer, or in gather of the
+ *	consensus timer (every quarter of the timeout, at least 1 ms), that
+ *	fired a quarter of the timeout late or more: the node was not run
+ *	meanwhile (a paused virtual machine, an overloaded host), and that
+ *	lateness does not count against the timeout. Counted only while one
+ *	of the two runs (not while a ring of one is operational); a shorter
+ *	pause is not counted
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
