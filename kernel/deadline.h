@@ -32,6 +32,20 @@ static inline s64 vsync_deadline_period(s64 timeout)
 }
 
 /**
+ * vsync_tick_paused() - did a timer fire late enough to say the node was
+ *	not run meanwhile?
+ * @expires: when it was due
+ * @now: when it fired
+ * @tick: how late says so
+ *
+ * Return: true if it fired @tick or more late.
+ */
+static inline bool vsync_tick_paused(s64 expires, s64 now, s64 tick)
+{
+	return now - expires >= tick;
+}
+
+/**
  * vsync_deadline_pause() - a tick fired: move the deadline on by a pause
  * @deadline: when the timer gives up; updated
  * @expires: when the tick was due
@@ -50,11 +64,9 @@ static inline s64 vsync_deadline_period(s64 timeout)
 static inline bool vsync_deadline_pause(s64 *deadline, s64 expires, s64 now,
 					s64 tick)
 {
-	s64 late = now - expires;
-
-	if (late < tick)
+	if (!vsync_tick_paused(expires, now, tick))
 		return false;
-	*deadline += late;
+	*deadline += now - expires;
 	if (*deadline < now + tick)
 		*deadline = now + tick;
 	return true;

@@ -398,8 +398,13 @@ void vsync_memb_join_timer(struct vsync_ring *r)
 {
 	if (r->state != VSYNC_STATE_GATHER)
 		return;
-	/* Counted up to the threshold only: a gather may last for days. */
+	/*
+	 * Counted up to the threshold only: a gather may last for days. A
+	 * tick late by a pause is not counted: the joins that waited
+	 * through it are received after the timers that fire at its end.
+	 */
 	if (r->join_ticks < VSYNC_SILENT_JOINS &&
+	    !vsync_ring_timer_paused(r, VSYNC_T_JOIN) &&
 	    ++r->join_ticks == VSYNC_SILENT_JOINS && vsync_fail_silent(r)) {
 		vsync_consensus_reset(r);
 		vsync_consensus_watch(r);

@@ -219,6 +219,24 @@ bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
 }
 
 /**
+ * vsync_ring_timer_paused() - a timer that just fired came late by a pause
+ * @r: the ring, locked
+ * @t: the timer, from its callback
+ *
+ * Return: true if it fired a quarter of the token timeout late or more,
+ * and at least a join timeout: the node was not run meanwhile, and what
+ * the others sent in that time has not been received yet.
+ */
+bool vsync_ring_timer_paused(struct vsync_ring *r, enum vsync_timer t)
+{
+	u32 ms = max(r->cfg.token_timeout / 4, r->cfg.join_timeout);
+
+	lockdep_assert_held(&r->lock);
+	return vsync_tick_paused(hrtimer_get_expires(&r->timer[t]), ktime_get(),
+				 ms * NSEC_PER_MSEC);
+}
+
+/**
  * vsync_ring_timer_stop() - disarm a protocol timer if it is pending
  * @r: the ring, locked
  * @t: which timer

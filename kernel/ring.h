@@ -507,6 +507,7 @@ void vsync_ring_deadline_start(struct vsync_ring *r, enum vsync_timer t,
 			       u32 ms);
 bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
 			     u32 ms);
+bool vsync_ring_timer_paused(struct vsync_ring *r, enum vsync_timer t);
 void vsync_ring_notify_view(struct vsync_ring *r);
 
 /* media.c */
