@@ -176,7 +176,7 @@ void vsync_ring_timer_start_at(struct vsync_ring *r, enum vsync_timer t,
 void vsync_ring_deadline_start(struct vsync_ring *r, enum vsync_timer t,
 			       u32 ms)
 {
-	s64 now = ktime_get(), timeout = ms * NSEC_PER_MSEC;
+	s64 now = ktime_get(), timeout = (s64)ms * NSEC_PER_MSEC;
 
 	lockdep_assert_held(&r->lock);
 	r->deadline[t] = now + timeout;
@@ -198,7 +198,8 @@ void vsync_ring_deadline_start(struct vsync_ring *r, enum vsync_timer t,
 bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
 			     u32 ms)
 {
-	s64 now = ktime_get(), tick = vsync_deadline_period(ms * NSEC_PER_MSEC);
+	s64 now = ktime_get();
+	s64 tick = vsync_deadline_period((s64)ms * NSEC_PER_MSEC);
 	/* The tick that fired was due then: vsync_timer_run() saw it idle. */
 	s64 expires = hrtimer_get_expires(&r->timer[t]);
 	s64 late_ms = ktime_to_ms(now - expires);
@@ -225,7 +226,9 @@ bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
  *
  * Return: true if it fired a quarter of the token timeout late or more,
  * and at least a join timeout: the node was not run meanwhile, and what
- * the others sent in that time has not been received yet.
+ * the others sent in that time has not been received yet. (The same
+ * measure of a pause as the token's; a join timeout alone would be
+ * missed under a busy host often enough to slow failover.)
  */
 bool vsync_ring_timer_paused(struct vsync_ring *r, enum vsync_timer t)
 {
@@ -233,7 +236,7 @@ bool vsync_ring_timer_paused(struct vsync_ring *r, enum vsync_timer t)
 
 	lockdep_assert_held(&r->lock);
 	return vsync_tick_paused(hrtimer_get_expires(&r->timer[t]), ktime_get(),
-				 ms * NSEC_PER_MSEC);
+				 (s64)ms * NSEC_PER_MSEC);
 }
 
 /**

@@ -323,7 +323,8 @@ enum vsync_timer {
  * @n_fail: entries in @fail
  * @consensus: gather: bit i set when @proc[i] agrees with our sets
  * @heard: gather: bit i set when @memb[i] sent a join in this gather
- * @join_ticks: gather: join timeouts since gather began
+ * @join_ticks: gather: join ticks since gather began, not counting
+ *	those late by a pause, up to VSYNC_SILENT_JOINS
  * @nodes: every node heard from, with its hardware address
  * @n_nodes: entries in @nodes
  * @commit_rotation: round of the commit token we hold or sent last
