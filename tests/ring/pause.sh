@@ -236,6 +236,39 @@ all_cpus()
 }
 defer all_cpus
 
+# round_start TIMERS MERGE_MS I DELAY_MS: one CPU, a fresh ring of n1..n3
+# (fresh_ring TIMERS MERGE_MS), nI's frames DELAY_MS late, then n4's ring
+# added with TIMERS; sets added, when.
+round_start()
+{
+	one_cpu
+	fresh_ring "$1" "$2"
+	tc -n "n$3" qdisc add dev "$RING_DEV" root netem delay "${4}ms"
+	check_err $? "cannot delay n$3's frames"
+	added=$(now_ms)
+	[[ $RET -eq 0 ]] || return
+	RING_TIMERS=$1 ring_add 4
+	check_err $? "vsyncadm ring add failed at n4"
+	ringed=(1 2 3 4)
+}
+
+# round_pause WHAT BY_MS PAUSE_MS: pause the guest for PAUSE_MS, if it is
+# not too late: BY_MS after n4's ring add WHAT may have come first, and
+# nothing would be tested (the host stops the guest within about 100 ms
+# of the request).
+round_pause()
+{
+	local asked err
+
+	asked=$(now_ms)
+	((asked - added + 200 < $2))
+	check_err $? "too slow: the pause was asked for $((asked - added)) ms after n4's ring add, $1 may have come by then"
+	if [[ $RET -eq 0 ]] && ! err=$(vm_pause "$3" 2>&1); then
+		check_err 1 "the guest was not paused: $err"
+	fi
+	log_info "the pause was asked for $((asked - added)) ms after n4's ring add"
+}
+
 # The gather: timers for a hop of JOIN_DELAY_MS (n4 to n1) in the ring,
 # the pause longer than the consensus timeout, all scaled.
 delay_ms=$((JOIN_DELAY_MS * TIME_SCALE))
@@ -245,29 +278,12 @@ name="a node joins while the guest is paused in gather: one new ring, of all fou
 if ((gather_pause > 10000)); then
 	log_test_skip "$name" "a pause of $gather_pause ms is longer than scripts/vm's 10 s"
 else
-	one_cpu
-	fresh_ring "$gather_timers" $((16 * JOIN_DELAY_MS / 3))
-	tc -n n4 qdisc add dev "$RING_DEV" root netem delay "${delay_ms}ms"
-	check_err $? "cannot delay n4's frames"
-	added=$(now_ms)
-	if [[ $RET -eq 0 ]]; then
-		RING_TIMERS=$gather_timers ring_add 4
-		check_err $? "vsyncadm ring add failed at n4"
-		ringed=(1 2 3 4)
-	fi
+	round_start "$gather_timers" $((16 * JOIN_DELAY_MS / 3)) 4 "$delay_ms"
 	# n4's first join reaches the others delay_ms after it was sent, and
 	# the joins that agree with theirs as late again: pause in between.
 	busywait $((3 * JOIN_DELAY_MS)) n1_gathers
 	check_err $? "n1 did not gather within $((3 * delay_ms)) ms of n4's ring add"
-	asked=$(now_ms)
-	# Else the agreeing join may have come first and nothing is tested
-	# (the host stops the guest within about 100 ms of the request).
-	((asked - added + 200 < 2 * delay_ms))
-	check_err $? "too slow: the pause was asked for $((asked - added)) ms after n4's ring add, the ring may have agreed by then"
-	if [[ $RET -eq 0 ]] && ! err=$(vm_pause "$gather_pause" 2>&1); then
-		check_err 1 "the guest was not paused: $err"
-	fi
-	log_info "gather: n1 gathered and the pause was asked for $((asked - added)) ms after n4's ring add"
+	round_pause "n4's agreeing join" $((2 * delay_ms)) "$gather_pause"
 	ring_of_four $((12 * JOIN_DELAY_MS))
 	log_test "$name"
 fi
@@ -285,28 +301,12 @@ name="a member's join waits through a pause before the third join tick: it is no
 if ((silent_ms > 10000)); then
 	log_test_skip "$name" "a pause of $silent_ms ms is longer than scripts/vm's 10 s"
 else
-	one_cpu
-	fresh_ring "$silent_timers" $((6 * SILENT_DELAY_MS))
-	tc -n n3 qdisc add dev "$RING_DEV" root netem delay "${silent_ms}ms"
-	check_err $? "cannot delay n3's frames"
-	added=$(now_ms)
-	if [[ $RET -eq 0 ]]; then
-		RING_TIMERS=$silent_timers ring_add 4
-		check_err $? "vsyncadm ring add failed at n4"
-		ringed=(1 2 3 4)
-	fi
+	round_start "$silent_timers" $((6 * SILENT_DELAY_MS)) 3 "$silent_ms"
 	# n4's joins reach n1..n3 at once: their join ticks start then. The
 	# pause: after the second tick (0.8 x the delay), before n3's join.
 	wait_ms=$((silent_ms * 23 / 25 - ($(now_ms) - added)))
 	((wait_ms > 0)) && msleep "$wait_ms"
-	asked=$(now_ms)
-	# Else n3's join may have come first and nothing is tested.
-	((asked - added + 200 < silent_ms))
-	check_err $? "too slow: the pause was asked for $((asked - added)) ms after n4's ring add, n3's join may have come by then"
-	if [[ $RET -eq 0 ]] && ! err=$(vm_pause "$silent_ms" 2>&1); then
-		check_err 1 "the guest was not paused: $err"
-	fi
-	log_info "silent: the pause was asked for $((asked - added)) ms after n4's ring add"
+	round_pause "n3's join" "$silent_ms" "$silent_ms"
 	ring_of_four $((8 * SILENT_DELAY_MS))
 	log_test "$name"
 fi
