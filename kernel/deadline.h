@@ -18,6 +18,9 @@
 #include <linux/types.h>
 #endif
 
+/* The shortest tick, in ns: 1 ms. */
+#define VSYNC_DEADLINE_MIN_TICK	1000000
+
 /**
  * vsync_deadline_period() - how often a deadline timer ticks
  * @timeout: its timeout
@@ -28,7 +31,7 @@ static inline s64 vsync_deadline_period(s64 timeout)
 {
 	s64 tick = timeout / 4;
 
-	return tick < 1000000 ? 1000000 : tick;
+	return tick < VSYNC_DEADLINE_MIN_TICK ? VSYNC_DEADLINE_MIN_TICK : tick;
 }
 
 /**

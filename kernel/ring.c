@@ -201,11 +201,11 @@ bool vsync_ring_deadline_due(struct vsync_ring *r, enum vsync_timer t,
 	s64 now = ktime_get();
 	s64 tick = vsync_deadline_period((s64)ms * NSEC_PER_MSEC);
 	/* The tick that fired was due then: vsync_timer_run() saw it idle. */
-	s64 expires = hrtimer_get_expires(&r->timer[t]);
-	s64 late_ms = ktime_to_ms(now - expires);
+	s64 expires = hrtimer_get_expires(&r->timer[t]), late_ms;
 
 	lockdep_assert_held(&r->lock);
 	if (vsync_deadline_pause(&r->deadline[t], expires, now, tick)) {
+		late_ms = ktime_to_ms(now - expires);
 		vsync_count(r, VSYNC_A_STATS_PAUSES);
 		/* Half a token timeout or more: others nearly failed us. */
 		if (late_ms >= r->cfg.token_timeout / 2 && net_ratelimit())
