@@ -1,0 +1,340 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# multi/ring.sh: the ring across kernels. Every node is a guest of its own
+# with a virtio-net NIC on one bridge, so frames really leave one kernel
+# and enter another: through a NIC driver (no veth shortcut, no shared
+# skb data), software GSO for the bundles, padding of short frames, and
+# clocks that are not one. Run it in every guest at once, as make check
+# does:
+#
+#	scripts/vm-multi -n 3 --nic-models virtio-net-pci,e1000 -- \
+#		tests/multi/ring.sh
+#
+# (guest 2 then has an e1000, whose driver pads frames shorter than 60
+# bytes, such as the 38 bytes of a WAKE, as real Ethernet cards do)
+#
+#      guest 1        guest 2        guest 3      one kernel each,
+#       eth0           eth0           eth0        "vsyncadm ring add
+#        |              |              |           dev eth0 id I"
+#       tap1           tap2           tap3        host side, in
+#        +------------ br0 ------------+          vm-multi's netns
+#
+# Guest 1 judges and speaks TAP; the others do their part and leave their
+# results in the shared directory ($VSYNC_VM_SHARE): NAME.I files, written
+# whole (rename), which the judge waits for.
+#
+# Checks:
+#  - the N kernels form one ring: every node operational, one ring id,
+#    members 1..N, seen by a socket as a view of N;
+#  - every node sends MULTI_COUNT (100) messages of sizes cycling through
+#    16 bytes..40 KB, and delivers everybody's, in the same order
+#    (check-logs --from-start --all-complete);
+#  - no frame dropped as short, malformed or of an unknown version or
+#    type, and no memory shortage, on any node;
+#  - guest N's power is cut while everybody sends (scripts/vm-multi kills
+#    its QEMU): the survivors get a view without it within the bound of
+#    the timers, go on, and agree on everything (check-logs);
+#  - no kernel splat on the survivors.
+
+source "${BASH_SOURCE[0]%/*}/../ring/ringlib.sh"
+
+ME=${VSYNC_VM_NODE-}
+N=${VSYNC_VM_NODES-}
+S=${VSYNC_VM_SHARE-}
+[[ $ME =~ ^[1-9]$ && $N =~ ^[2-9]$ && -d $S ]] ||
+	skip_all "not in a scripts/vm-multi guest (run: scripts/vm-multi -n 3 -- ${0#"$VSYNC_ROOT"/})"
+
+COUNT=${MULTI_COUNT:-100}
+SIZES=${MULTI_SIZES:-64,1000,1500,3000,200,9000,16,40000}
+# One guest per node, all on the host's two CPUs: generous timers.
+TIMERS=$(scale_timers "token-timeout 1000 token-retransmit 50 join-timeout 50 consensus-timeout 1200")
+TOKEN_MS=$((1000 * TIME_SCALE))
+WAIT_MS=$((120000 * TIME_SCALE))
+RING_DEV=eth0
+RING_MEDIA=eth
+
+# share_put NAME TEXT: publish NAME.$ME with TEXT, whole.
+share_put()
+{
+	printf '%s\n' "$2" >"$S/.$1.$ME.tmp" && mv -f "$S/.$1.$ME.tmp" "$S/$1.$ME"
+}
+
+# share_wait MS NAME I...: wait until NAME.I exists for every I.
+share_wait()
+{
+	local ms=$1 name=$2 i
+
+	shift 2
+	for i in "$@"
+	do
+		busywait "$ms" test -e "$S/$name.$i" || return 1
+	done
+}
+
+# share_check NAME I...: every NAME.I says "ok"; prints the others.
+share_check()
+{
+	local name=$1 i text rc=0
+
+	shift
+	for i in "$@"
+	do
+		text=$(cat "$S/$name.$i" 2>/dev/null) || text="no answer"
+		[[ $text == ok* ]] && continue
+		log_info "node $i: $text"
+		rc=1
+	done
+	return "$rc"
+}
+
+# node_run TAG ARGS...: vsync-node on eth0, logging to $RING_WORK/TAG.*.
+node_run()
+{
+	local tag=$1
+
+	shift
+	"$VSYNC_NODE" -d eth0 -t "$NODE_TIMEOUT" -o "$RING_WORK/log.$tag" \
+		-R "$RING_WORK/ready.$tag" -V "$RING_WORK/view.$tag" "$@" \
+		2>>"$RING_WORK/err.$tag" &
+	NODE_PID[0]=$!
+}
+
+# view_is TAG MEMBERS: the node's view (of node_run TAG) has MEMBERS.
+# shellcheck disable=SC2317  # called by busywait
+view_is()
+{
+	local v
+
+	v=$(cat "$RING_WORK/view.$1" 2>/dev/null) || return 1
+	v=${v%% t=*}
+	[[ ${v#* } == "$2" ]]
+}
+
+# node_finish TAG: wait for the node, publish its log as TAG-log.$ME and
+# its exit as TAG-done.$ME.
+node_finish()
+{
+	local tag=$1 rc=0
+
+	wait "${NODE_PID[0]}" || rc=$?
+	NODE_PID[0]=
+	cp "$RING_WORK/log.$tag" "$S/.$tag-log.$ME.tmp" &&
+		mv -f "$S/.$tag-log.$ME.tmp" "$S/$tag-log.$ME"
+	cp "$RING_WORK/err.$tag" "$S/$tag-err.$ME" 2>/dev/null
+	dmesg >"$S/$tag-dmesg.$ME"
+	if ((rc == 0)); then
+		share_put "$tag-done" ok
+	else
+		share_put "$tag-done" "vsync-node exited with $rc: $(tail -n 2 "$RING_WORK/err.$tag" | tr '\n' ' ')"
+	fi
+}
+
+# show_json: this node's ring as "vsyncadm -j ring show" gives it.
+show_json()
+{
+	"$VSYNCADM" -j ring show dev eth0 2>&1
+}
+
+# judge_show MEMBERS I...: the nodes' published ring shows agree on one
+# operational ring with MEMBERS, and none dropped a frame as broken.
+judge_show()
+{
+	local want=$1 i args=()
+
+	shift
+	for i in "$@"
+	do
+		args+=("$i" "$S/show.$i")
+	done
+	python3 -c '
+import json, sys
+want = sys.argv[1]
+a = sys.argv[2:]
+ids = set()
+bad = []
+broken = ("drop_short", "drop_version", "drop_type", "drop_malformed",
+          "drop_nomem")
+for node, path in zip(a[0::2], a[1::2]):
+    try:
+        r = json.load(open(path))
+        r = r[0] if isinstance(r, list) else r
+    except Exception as e:
+        bad.append("node %s: no ring show (%s)" % (node, e))
+        continue
+    s = r.get("stats", {})
+    members = ",".join(str(m["node_id"]) for m in r.get("members", []))
+    ids.add("%s:%s" % (r.get("rep"), r.get("seq")))
+    if r.get("state") != "operational" or members != want:
+        bad.append("node %s: %s, members %s" % (node, r.get("state"), members))
+    drops = ["%s=%d" % (k, s[k]) for k in broken if s.get(k)]
+    if drops:
+        bad.append("node %s dropped frames: %s" % (node, " ".join(drops)))
+    print("# node %s: frames in %s out %s, bundles out %s in %s, "
+          "retransmits %s, drops %s" % (node, s.get("frames_in"),
+          s.get("frames_out"), s.get("bundles_out"), s.get("bundles_in"),
+          s.get("retransmits"), " ".join("%s=%d" % (k[5:], v)
+          for k, v in sorted(s.items()) if k.startswith("drop_") and v)
+          or "none"))
+if len(ids) > 1:
+    bad.append("ring ids differ: " + " ".join(sorted(ids)))
+for b in bad:
+    print("# " + b)
+sys.exit(1 if bad else 0)' "$want" "${args[@]}"
+}
+
+[[ $(id -u) -eq 0 ]] || skip_all "must run as root (in the test VM)"
+require_cmd ip python3
+require_vsyncadm
+RING_WORK=$(mktemp -d "${TMPDIR:-/tmp}/vsync-multi.XXXXXX") ||
+	fail_all "cannot create a scratch directory"
+defer rm -rf "$RING_WORK"
+ring_build vsync-node VSYNC_NODE ||
+	fail_all "$VSYNC_NODE is missing; run 'make -C tests/ring'"
+require_vsync
+kmsg_mark
+
+seq_array nodes 1 "$N"
+seq_array survivors 1 $((N - 1))
+all=$(seq_list 1 "$N")
+rest=$(seq_list 1 $((N - 1)))
+judge=0
+((ME == 1)) && judge=1
+
+# ------------------------------------------------------------------
+# Round 1: one ring, one order.
+
+# shellcheck disable=SC2086  # TIMERS is words
+if ! out=$(ip link set eth0 up 2>&1 &&
+	"$VSYNCADM" ring add dev eth0 id "$ME" $TIMERS 2>&1); then
+	share_put up "ring add failed: $out"
+else
+	share_put up ok
+fi
+node_run 1 -n "$COUNT" -s "$SIZES" -x 50:0 -x 77:5 -v "$N" -Y -E
+t0=$(now_ms)
+if busywait "$WAIT_MS" test -e "$RING_WORK/ready.1"; then
+	share_put ready1 "ok $(<"$RING_WORK/view.1") in $(($(now_ms) - t0)) ms"
+else
+	share_put ready1 "no view of $N after $WAIT_MS ms: $(cat "$RING_WORK/view.1" 2>/dev/null)"
+fi
+# Everybody sends once everybody has the view (--from-start).
+share_wait "$WAIT_MS" ready1 "${nodes[@]}"
+kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+node_finish 1
+show_json >"$S/.show.$ME.tmp" && mv -f "$S/.show.$ME.tmp" "$S/show.$ME"
+
+if ((judge)); then
+	share_wait "$WAIT_MS" up "${nodes[@]}"
+	share_check up "${nodes[@]}"
+	check_err $? "a node could not add its ring"
+	share_wait "$WAIT_MS" ready1 "${nodes[@]}"
+	share_check ready1 "${nodes[@]}"
+	check_err $? "a node did not get a view of $N"
+	[[ $RET -eq 0 ]] && log_info "node 1: $(<"$S/ready1.1")"
+	log_test "$N kernels form one ring with members $all"
+
+	share_wait "$WAIT_MS" 1-done "${nodes[@]}"
+	share_check 1-done "${nodes[@]}"
+	check_err $? "a node did not deliver everything"
+	log_test "$N nodes send $COUNT messages each (0 B to 40 KB) and deliver all"
+
+	logs=()
+	for i in "${nodes[@]}"
+	do
+		logs+=("$S/1-log.$i")
+	done
+	out=$("$CHECK_LOGS" --from-start --all-complete "${logs[@]}" 2>&1)
+	check_err $? "the logs differ"
+	printf '%s\n' "$out" | sed 's/^/# /'
+	log_test "every kernel delivers the same $((N * COUNT)) messages in the same order"
+
+	share_wait "$WAIT_MS" show "${nodes[@]}"
+	judge_show "$all" "${nodes[@]}"
+	check_err $? "the rings disagree, or frames were dropped as broken"
+	log_test "one ring id everywhere, no frame dropped as broken"
+fi
+
+# ------------------------------------------------------------------
+# Round 2: guest N's power is cut while everybody sends.
+
+share_wait "$WAIT_MS" 1-done "${nodes[@]}"
+node_run 2 -n inf -r 50 -s "$SIZES" -v "$N" -Y -E
+if busywait "$WAIT_MS" test -e "$RING_WORK/ready.2"; then
+	share_put ready2 ok
+else
+	share_put ready2 "no view of $N: $(cat "$RING_WORK/view.2" 2>/dev/null)"
+fi
+share_wait "$WAIT_MS" ready2 "${nodes[@]}"
+kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+
+if ((ME == N)); then
+	# Nothing to do but be killed; the judge says when.
+	busywait "$WAIT_MS" test -e "$S/never"
+	exit 0
+fi
+
+if ((judge)); then
+	share_check ready2 "${nodes[@]}"
+	check_err $? "a node did not get a view of $N for the second round"
+	msleep 1500
+	t_kill=$(now_ms)
+	echo kill >"$S/kill.$N"
+	busywait 10000 test -e "$S/kill.$N.done"
+	check_err $? "scripts/vm-multi did not cut guest $N's power"
+fi
+
+# Each survivor: a view without N, then stop sending once all have it.
+if busywait "$WAIT_MS" view_is 2 "$rest"; then
+	share_put failover ok
+else
+	share_put failover "no view of $rest: $(cat "$RING_WORK/view.2" 2>/dev/null)"
+fi
+if ((judge)); then
+	t_view=$(now_ms)
+fi
+share_wait "$WAIT_MS" failover "${survivors[@]}"
+kill -USR2 "${NODE_PID[0]}" 2>/dev/null
+node_finish 2
+
+if ((judge)); then
+	share_check failover "${survivors[@]}"
+	check_err $? "a survivor did not get the view $rest"
+	# Token loss, consensus, then forming: with the timers above, a few
+	# seconds; a generous bound, as the host runs every guest on two CPUs.
+	limit=$((TOKEN_MS * 8))
+	took=$((t_view - t_kill))
+	log_info "node 1 had the view $rest $took ms after the power cut"
+	((took <= limit))
+	check_err $? "the view took $took ms, more than $limit"
+	log_test "guest $N's power is cut: the survivors form the view $rest"
+
+	share_wait "$WAIT_MS" 2-done "${survivors[@]}"
+	share_check 2-done "${survivors[@]}"
+	check_err $? "a survivor did not finish"
+	logs=()
+	for i in "${survivors[@]}"
+	do
+		logs+=("$S/2-log.$i")
+	done
+	out=$("$CHECK_LOGS" --from-start "${logs[@]}" 2>&1)
+	check_err $? "the survivors' logs differ"
+	printf '%s\n' "$out" | sed 's/^/# /'
+	log_test "the survivors agree on every message and view around the crash"
+fi
+
+splats=$(kmsg_splats "$(kmsg_since)")
+if ((judge)); then
+	share_wait "$WAIT_MS" splats "${survivors[@]:1}"
+	check_eq "$splats" "" "kernel log of node 1"
+	share_check splats "${survivors[@]:1}"
+	check_err $? "a survivor's kernel log has a splat"
+	log_test "kernel logs clean"
+	tests_done
+fi
+if [[ -z $splats ]]; then
+	share_put splats ok
+else
+	share_put splats "$splats"
+fi
+exit 0
