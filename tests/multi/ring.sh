@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # multi/ring.sh: the ring across kernels. Every node is a guest of its own
-# with a virtio-net NIC on one bridge, so frames really leave one kernel
+# with a NIC on one bridge, so frames really leave one kernel
 # and enter another: through a NIC driver (no veth shortcut, no shared
 # skb data), software GSO for the bundles, padding of short frames, and
 # clocks that are not one. Run it in every guest at once, as make check
@@ -32,10 +32,15 @@
 #    (check-logs --from-start --all-complete);
 #  - no frame dropped as short, malformed or of an unknown version or
 #    type, and no memory shortage, on any node;
+#  - guest N is paused (its QEMU stopped) for three token timeouts while
+#    everybody sends: the others get a view without it, and once it runs
+#    again all get a new view of N within four token timeouts; all agree
+#    on everything (check-logs);
 #  - guest N's power is cut while everybody sends (scripts/vm-multi kills
 #    its QEMU): the survivors get a view without it within the bound of
 #    the timers, go on, and agree on everything (check-logs);
-#  - no kernel splat on the survivors.
+#  - no kernel splat: on the survivors at the end, on guest N before its
+#    power is cut.
 
 source "${BASH_SOURCE[0]%/*}/../ring/ringlib.sh"
 
@@ -50,7 +55,7 @@ SIZES=${MULTI_SIZES:-64,1000,1500,3000,200,9000,16,40000}
 # One guest per node, all on the host's two CPUs: generous timers.
 TIMERS=$(scale_timers "token-timeout 1000 token-retransmit 50 join-timeout 50 consensus-timeout 1200")
 TOKEN_MS=$((1000 * TIME_SCALE))
-WAIT_MS=$((120000 * TIME_SCALE))
+WAIT_MS=120000	# busywait scales it
 RING_DEV=eth0
 RING_MEDIA=eth
 
@@ -60,7 +65,8 @@ share_put()
 	printf '%s\n' "$2" >"$S/.$1.$ME.tmp" && mv -f "$S/.$1.$ME.tmp" "$S/$1.$ME"
 }
 
-# share_wait MS NAME I...: wait until NAME.I exists for every I.
+# share_wait MS NAME I...: wait until NAME.I exists for every I; fails at
+# once when guest I has ended without it (scripts/vm-multi's exit.I).
 share_wait()
 {
 	local ms=$1 name=$2 i
@@ -68,8 +74,16 @@ share_wait()
 	shift 2
 	for i in "$@"
 	do
-		busywait "$ms" test -e "$S/$name.$i" || return 1
+		busywait "$ms" share_has "$name" "$i" || return 1
+		[[ -e $S/$name.$i ]] || return 1
 	done
+}
+
+# share_has NAME I: NAME.I is there, or guest I has ended.
+# shellcheck disable=SC2317  # called by busywait
+share_has()
+{
+	[[ -e $S/$1.$2 || -e $S/exit.$2 ]]
 }
 
 # share_check NAME I...: every NAME.I says "ok"; prints the others.
@@ -256,49 +270,155 @@ if ((judge)); then
 fi
 
 # ------------------------------------------------------------------
-# Round 2: guest N's power is cut while everybody sends.
+# ------------------------------------------------------------------
+# Round 2: guest N is paused alone (its hypervisor stops it) for three
+# token timeouts while everybody sends; the others go on without it, and
+# it comes back.
+
+# views_since TAG ID I: the regular views (their nodes) after view ID in
+# node I's published log of round TAG, as "1,2 1,2,3".
+views_since()
+{
+	awk -v id="$2" "$RING_AWK_NODES"'
+	/^R / { if (seen) out = out (out == "" ? "" : " ") nodes($3)
+		if ($2 == id) seen = 1 }
+	END { print out }' "$S/$1-log.$3"
+}
+
+# view_after TAG ID MEMBERS: the node's current view is not ID and has
+# MEMBERS.
+# shellcheck disable=SC2317  # called by busywait
+view_after()
+{
+	local v
+
+	v=$(cat "$RING_WORK/view.$1" 2>/dev/null) || return 1
+	v=${v%% t=*}
+	[[ ${v%% *} != "$2" && ${v#* } == "$3" ]]
+}
 
 share_wait "$WAIT_MS" 1-done "${nodes[@]}"
 node_run 2 -n inf -r 50 -s "$SIZES" -v "$N" -Y -E
+t0=$(now_ms)
 if busywait "$WAIT_MS" test -e "$RING_WORK/ready.2"; then
-	share_put ready2 ok
+	share_put ready2 "ok $(<"$RING_WORK/view.2") in $(($(now_ms) - t0)) ms"
 else
 	share_put ready2 "no view of $N: $(cat "$RING_WORK/view.2" 2>/dev/null)"
 fi
 share_wait "$WAIT_MS" ready2 "${nodes[@]}"
+first=$(<"$RING_WORK/view.2")
+first=${first%% *}
+kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+PAUSE_MS=$((3 * TOKEN_MS))
+if ((judge)); then
+	share_check ready2 "${nodes[@]}"
+	check_err $? "a node did not get a view of $N for the second round"
+	msleep 1500
+	echo "$PAUSE_MS" >"$S/pause.$N"
+	busywait $((PAUSE_MS + 10000)) test -e "$S/pause.$N.done"
+	check_err $? "scripts/vm-multi did not pause guest $N"
+	t_resume=$(now_ms)
+	answer=$(cat "$S/pause.$N.done" 2>/dev/null)
+	[[ $answer == ok ]]
+	check_err $? "the pause of guest $N: $answer"
+fi
+# Everybody, guest N too: back to a view of all, a new one.
+if busywait "$WAIT_MS" view_after 2 "$first" "$all"; then
+	share_put back2 ok
+else
+	share_put back2 "no new view of $all: $(cat "$RING_WORK/view.2" 2>/dev/null)"
+fi
+((judge)) && t_back=$(now_ms)
+share_wait "$WAIT_MS" back2 "${nodes[@]}"
+kill -USR2 "${NODE_PID[0]}" 2>/dev/null
+node_finish 2
+
+if ((judge)); then
+	share_wait "$WAIT_MS" 2-done "${nodes[@]}"
+	for i in "${survivors[@]}"
+	do
+		seen=$(views_since 2 "$first" "$i")
+		log_info "node $i's views after $first: $seen"
+		[[ " $seen " == *" $rest "* ]]
+		check_err $? "node $i never had the view $rest while guest $N was paused"
+	done
+	log_test "guest $N paused for $PAUSE_MS ms: the others go on in the view $rest"
+
+	share_check back2 "${nodes[@]}"
+	check_err $? "a node did not get back to a view of $all"
+	took=$((t_back - t_resume))
+	limit=$((TOKEN_MS * 4))
+	log_info "node 1 had the view $all again $took ms after guest $N ran again"
+	((took <= limit))
+	check_err $? "guest $N took $took ms to come back, more than $limit"
+	log_test "guest $N runs again and rejoins: the view $all"
+
+	share_check 2-done "${nodes[@]}"
+	check_err $? "a node did not finish"
+	logs=()
+	for i in "${nodes[@]}"
+	do
+		logs+=("$S/2-log.$i")
+	done
+	out=$("$CHECK_LOGS" --from-start "${logs[@]}" 2>&1)
+	check_err $? "the logs differ"
+	printf '%s\n' "$out" | sed 's/^/# /'
+	log_test "all $N agree on every message and view around the pause"
+fi
+
+# Round 3: guest N's power is cut while everybody sends.
+
+share_wait "$WAIT_MS" 2-done "${nodes[@]}"
+node_run 3 -n inf -r 50 -s "$SIZES" -v "$N" -Y -E
+t0=$(now_ms)
+if busywait "$WAIT_MS" test -e "$RING_WORK/ready.3"; then
+	share_put ready3 "ok in $(($(now_ms) - t0)) ms"
+else
+	share_put ready3 "no view of $N: $(cat "$RING_WORK/view.3" 2>/dev/null)"
+fi
+share_wait "$WAIT_MS" ready3 "${nodes[@]}"
 kill -USR1 "${NODE_PID[0]}" 2>/dev/null
 
 if ((ME == N)); then
-	# Nothing to do but be killed; the judge says when.
+	# Nothing to do but be killed; the judge says when. Its kernel log
+	# until now is checked by the judge: nobody looks at it afterwards.
+	splats=$(kmsg_splats "$(kmsg_since)")
+	share_put splats "${splats:-ok}"
 	busywait "$WAIT_MS" test -e "$S/never"
 	exit 0
 fi
 
 if ((judge)); then
-	share_check ready2 "${nodes[@]}"
-	check_err $? "a node did not get a view of $N for the second round"
+	share_check ready3 "${nodes[@]}"
+	check_err $? "a node did not get a view of $N for the third round"
+	for i in "${nodes[@]}"
+	do
+		log_info "node $i, third round: $(<"$S/ready3.$i")"
+	done
 	msleep 1500
 	t_kill=$(now_ms)
 	echo kill >"$S/kill.$N"
 	busywait 10000 test -e "$S/kill.$N.done"
-	check_err $? "scripts/vm-multi did not cut guest $N's power"
+	answer=$(cat "$S/kill.$N.done" 2>/dev/null)
+	[[ $answer == ok ]]
+	check_err $? "scripts/vm-multi did not cut guest $N's power: ${answer:-no answer}"
 fi
 
 # Each survivor: a view without N, then stop sending once all have it.
-if busywait "$WAIT_MS" view_is 2 "$rest"; then
-	share_put failover ok
+if busywait "$WAIT_MS" view_is 3 "$rest"; then
+	share_put failover3 ok
 else
-	share_put failover "no view of $rest: $(cat "$RING_WORK/view.2" 2>/dev/null)"
+	share_put failover3 "no view of $rest: $(cat "$RING_WORK/view.3" 2>/dev/null)"
 fi
 if ((judge)); then
 	t_view=$(now_ms)
 fi
-share_wait "$WAIT_MS" failover "${survivors[@]}"
+share_wait "$WAIT_MS" failover3 "${survivors[@]}"
 kill -USR2 "${NODE_PID[0]}" 2>/dev/null
-node_finish 2
+node_finish 3
 
 if ((judge)); then
-	share_check failover "${survivors[@]}"
+	share_check failover3 "${survivors[@]}"
 	check_err $? "a survivor did not get the view $rest"
 	# Token loss, consensus, then forming: with the timers above, a few
 	# seconds; a generous bound, as the host runs every guest on two CPUs.
@@ -309,13 +429,13 @@ if ((judge)); then
 	check_err $? "the view took $took ms, more than $limit"
 	log_test "guest $N's power is cut: the survivors form the view $rest"
 
-	share_wait "$WAIT_MS" 2-done "${survivors[@]}"
-	share_check 2-done "${survivors[@]}"
+	share_wait "$WAIT_MS" 3-done "${survivors[@]}"
+	share_check 3-done "${survivors[@]}"
 	check_err $? "a survivor did not finish"
 	logs=()
 	for i in "${survivors[@]}"
 	do
-		logs+=("$S/2-log.$i")
+		logs+=("$S/3-log.$i")
 	done
 	out=$("$CHECK_LOGS" --from-start "${logs[@]}" 2>&1)
 	check_err $? "the survivors' logs differ"
@@ -325,16 +445,12 @@ fi
 
 splats=$(kmsg_splats "$(kmsg_since)")
 if ((judge)); then
-	share_wait "$WAIT_MS" splats "${survivors[@]:1}"
+	share_wait "$WAIT_MS" splats "${nodes[@]:1}"
 	check_eq "$splats" "" "kernel log of node 1"
-	share_check splats "${survivors[@]:1}"
+	share_check splats "${nodes[@]:1}"
 	check_err $? "a survivor's kernel log has a splat"
 	log_test "kernel logs clean"
 	tests_done
 fi
-if [[ -z $splats ]]; then
-	share_put splats ok
-else
-	share_put splats "$splats"
-fi
+share_put splats "${splats:-ok}"
 exit 0
