@@ -185,9 +185,10 @@ for node, path in zip(a[0::2], a[1::2]):
     if drops:
         bad.append("node %s dropped frames: %s" % (node, " ".join(drops)))
     print("# node %s: frames in %s out %s, bundles out %s in %s, "
-          "retransmits %s, drops %s" % (node, s.get("frames_in"),
-          s.get("frames_out"), s.get("bundles_out"), s.get("bundles_in"),
-          s.get("retransmits"), " ".join("%s=%d" % (k[5:], v)
+          "retransmits %s, token losses %s, pauses %s, drops %s" % (node,
+          s.get("frames_in"), s.get("frames_out"), s.get("bundles_out"),
+          s.get("bundles_in"), s.get("retransmits"), s.get("token_losses"),
+          s.get("pauses"), " ".join("%s=%d" % (k[5:], v)
           for k, v in sorted(s.items()) if k.startswith("drop_") and v)
           or "none"))
 if len(ids) > 1:
@@ -416,6 +417,7 @@ fi
 share_wait "$WAIT_MS" failover3 "${survivors[@]}"
 kill -USR2 "${NODE_PID[0]}" 2>/dev/null
 node_finish 3
+show_json >"$S/.show3.$ME.tmp" && mv -f "$S/.show3.$ME.tmp" "$S/show3.$ME"
 
 if ((judge)); then
 	share_check failover3 "${survivors[@]}"
@@ -432,6 +434,13 @@ if ((judge)); then
 	share_wait "$WAIT_MS" 3-done "${survivors[@]}"
 	share_check 3-done "${survivors[@]}"
 	check_err $? "a survivor did not finish"
+	# (The counters, for the record; the checks are on the logs.)
+	share_wait "$WAIT_MS" show3 "${survivors[@]}"
+	for i in "${survivors[@]}"
+	do
+		cp "$S/show3.$i" "$S/show.$i"
+	done
+	judge_show "$rest" "${survivors[@]}" | grep '^# node'
 	logs=()
 	for i in "${survivors[@]}"
 	do
