@@ -96,7 +96,8 @@ static bool vsync_ring_seq_ok(const struct vsync_ring *r, u64 seq)
 		seq - r->max_ring_seq <= VSYNC_RING_SEQ_JUMP);
 }
 
-static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr)
+static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr,
+			     u16 mtu)
 {
 	int i = vsync_memb_index(r->nodes, r->n_nodes, id);
 
@@ -111,6 +112,7 @@ static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr)
 	}
 	r->nodes[i].id = id;
 	memcpy(r->nodes[i].hwaddr, hwaddr, r->media->hwaddr_len);
+	r->nodes[i].mtu = mtu;
 }
 
 static void vsync_node_fill(struct vsync_ring *r, struct vsync_node *n, u32 id)
@@ -120,12 +122,29 @@ static void vsync_node_fill(struct vsync_ring *r, struct vsync_node *n, u32 id)
 	n->id = id;
 	if (id == r->node_id) {
 		memcpy(n->hwaddr, r->hwaddr, sizeof(n->hwaddr));
+		n->mtu = min_t(unsigned int, r->mtu, U16_MAX);
 		return;
 	}
 	i = vsync_memb_index(r->nodes, r->n_nodes, id);
 	/* Unknown cannot happen after consensus; broadcast is a safe guess. */
 	memcpy(n->hwaddr, i >= 0 ? r->nodes[i].hwaddr : r->mcast,
 	       sizeof(n->hwaddr));
+	n->mtu = i >= 0 ? r->nodes[i].mtu : 0;
+}
+
+/*
+ * The largest frame every member takes: the smallest MTU in their joins
+ * (the same joins at every member, which consensus needed), at most ours.
+ */
+static unsigned int vsync_members_mtu(const struct vsync_ring *r)
+{
+	unsigned int mtu = r->mtu;
+	int i;
+
+	for (i = 0; i < r->n_memb; i++)
+		if (r->memb[i].mtu)
+			mtu = min_t(unsigned int, mtu, r->memb[i].mtu);
+	return mtu;
 }
 
 static void vsync_memb_fill_hdr(struct vsync_ring *r, struct vsync_hdr *h,
@@ -164,6 +183,7 @@ static void vsync_send_join(struct vsync_ring *r)
 	j = skb_put_zero(f, sizeof(*j));
 	j->max_ring_seq = cpu_to_be64(r->max_ring_seq);
 	j->hwaddr_len = r->media->hwaddr_len;
+	j->mtu = htons(min_t(unsigned int, r->mtu, U16_MAX));
 	memcpy(j->hwaddr, r->hwaddr, r->media->hwaddr_len);
 	j->n_proc = htons(r->n_proc);
 	j->n_fail = htons(r->n_fail);
@@ -247,6 +267,7 @@ static void vsync_recovery_abort(struct vsync_ring *r)
 	for (i = 0; i < r->n_old_memb; i++)
 		vsync_node_fill(r, &r->memb[i], r->old_memb[i]);
 	r->n_memb = r->n_old_memb;
+	r->frame_mtu = min(r->old_frame_mtu, r->mtu);
 	__skb_queue_purge(&r->recovery_q);
 }
 
@@ -336,6 +357,7 @@ void vsync_memb_start(struct vsync_ring *r)
 {
 	r->n_memb = 1;
 	vsync_node_fill(r, &r->memb[0], r->node_id);
+	r->frame_mtu = r->mtu;
 	r->n_proc = 0;
 	r->n_fail = 0;
 	r->state = VSYNC_STATE_OPERATIONAL;	/* not installed yet */
@@ -468,6 +490,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	    !vsync_ring_seq_ok(r, be64_to_cpu(h->ring_seq)) ||
 	    !vsync_ring_seq_ok(r, be64_to_cpu(j->max_ring_seq)) ||
 	    j->hwaddr_len != r->media->hwaddr_len ||
+	    (j->mtu && ntohs(j->mtu) < VSYNC_MIN_MTU) ||
 	    skb->len != sizeof(*h) + sizeof(*j) + (np + nf) * sizeof(*ids))
 		goto drop;
 	ids = (const void *)(j + 1);
@@ -490,7 +513,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 		}
 		goto drop_quiet;
 	}
-	vsync_learn_node(r, s, j->hwaddr);
+	vsync_learn_node(r, s, j->hwaddr, ntohs(j->mtu));
 	jseq = be64_to_cpu(h->ring_seq);
 	r->max_ring_seq = max3(r->max_ring_seq, jseq,
 			       be64_to_cpu(j->max_ring_seq));
@@ -623,6 +646,12 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	for (i = 0; i < r->n_new; i++)
 		vsync_node_fill(r, &r->memb[i], r->new_memb[i]);
 	r->n_memb = r->n_new;
+	r->old_frame_mtu = r->frame_mtu;
+	r->frame_mtu = vsync_members_mtu(r);
+	if (r->frame_mtu < r->mtu && r->frame_mtu != r->old_frame_mtu)
+		netdev_info(r->dev, "vsync %u: ring %u:%llu: frames of at most %u bytes, the smallest MTU of its members (ours: %u)\n",
+			    r->node_id, r->id.rep, r->id.seq, r->frame_mtu,
+			    r->mtu);
 	r->token_seq = 0;
 	memset(&r->tok, 0, sizeof(r->tok));
 	r->prev_aru = 0;

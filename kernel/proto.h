@@ -177,6 +177,9 @@ struct vsync_token {
  * @max_ring_seq: the highest ring sequence number the sender has seen
  * @hwaddr_len: valid bytes of @hwaddr
  * @reserved: zero
+ * @mtu: the largest frame (vsync header and body) the sender's device
+ *	takes, at least VSYNC_MIN_MTU; 0: not said. A ring's frames fit the
+ *	smallest of its members' (struct vsync_ring.frame_mtu).
  * @hwaddr: the sender's hardware address
  * @n_proc: entries in the proc set, 1..VSYNC_MAX_NODES
  * @n_fail: entries in the fail set, 0..VSYNC_MAX_NODES
@@ -184,7 +187,8 @@ struct vsync_token {
 struct vsync_join {
 	__be64 max_ring_seq;
 	__u8 hwaddr_len;
-	__u8 reserved[3];
+	__u8 reserved;
+	__be16 mtu;
 	__u8 hwaddr[20];
 	__be16 n_proc;
 	__be16 n_fail;

@@ -389,6 +389,7 @@ static int vsync_ring_fill(struct sk_buff *msg, struct vsync_ring *r,
 	    nla_put(msg, VSYNC_A_RING_MCAST_ADDR, r->media->hwaddr_len,
 		    r->mcast) ||
 	    nla_put_u32(msg, VSYNC_A_RING_MTU, r->mtu) ||
+	    nla_put_u32(msg, VSYNC_A_RING_FRAME_MTU, r->frame_mtu) ||
 	    nla_put_u32(msg, VSYNC_A_RING_NODE_ID, r->node_id) ||
 	    nla_put_u16(msg, VSYNC_A_RING_ETHERTYPE, c->ethertype) ||
 	    nla_put_u32(msg, VSYNC_A_RING_TOKEN_TIMEOUT, c->token_timeout) ||
@@ -907,7 +908,14 @@ static int vsync_netdev_event(struct notifier_block *nb, unsigned long event,
 		}
 		spin_lock_bh(&r->lock);
 		r->mtu = vsync_media_mtu(r->media, dev);
+		/*
+		 * Our frames must fit our device at once; the members learn
+		 * the new MTU from our joins and agree on their frames anew.
+		 */
+		r->frame_mtu = min(r->frame_mtu, r->mtu);
+		vsync_memb_gather(r, 0);
 		spin_unlock_bh(&r->lock);
+		vsync_ring_flush(r);
 		break;
 	case NETDEV_CHANGEADDR:
 		spin_lock_bh(&r->lock);

@@ -167,10 +167,12 @@ struct vsync_ring_id {
  * struct vsync_node - a node and its hardware address
  * @id: node id
  * @hwaddr: hardware address, media hwaddr_len bytes are valid
+ * @mtu: the largest frame its device takes, from its joins; 0: unknown
  */
 struct vsync_node {
 	u32 id;
 	u8 hwaddr[VSYNC_HWADDR_MAX];
+	u16 mtu;
 };
 
 /**
@@ -278,12 +280,16 @@ enum vsync_timer {
  * @hwaddr: this node's hardware address
  * @mcast: destination of broadcasts
  * @mc_joined: @mcast is a group of the ring's own, joined on @dev
- * @mtu: largest frame payload
+ * @mtu: largest frame payload: vsync header and body, what our device takes
  * @lock: protects everything below, see the top of this file
  * @state: enum vsync_ring_state
  * @dead: deleted; no more protocol activity
  * @id: the installed ring
  * @max_ring_seq: the highest ring sequence number this node has seen
+ * @frame_mtu: largest frame this ring sends: the smallest @mtu of the
+ *	members, from their joins, set when a ring is entered (a member with
+ *	a smaller MTU would drop the larger frames and stall the ring)
+ * @old_frame_mtu: @frame_mtu of the old ring, during recovery
  * @memb: members of the installed ring, sorted by id
  * @n_memb: entries in @memb
  * @store: frames of the installed ring
@@ -389,6 +395,8 @@ struct vsync_ring {
 	bool dead;
 	struct vsync_ring_id id;
 	u64 max_ring_seq;
+	unsigned int frame_mtu;
+	unsigned int old_frame_mtu;
 	struct vsync_node memb[VSYNC_MAX_NODES];
 	int n_memb;
 	struct vsync_store store;

@@ -892,7 +892,7 @@ static struct sk_buff *vsync_frame_of_pages(struct vsync_ring *r,
 /* Packs queued messages into one frame; NULL when there is nothing. */
 static struct sk_buff *vsync_build_frame(struct vsync_ring *r, u64 seq)
 {
-	unsigned int max = r->mtu - VSYNC_RECOV_OVERHEAD;
+	unsigned int max = r->frame_mtu - VSYNC_RECOV_OVERHEAD;
 	struct vsync_mcast *m;
 	struct sk_buff *f, *msg;
 	u16 count = 0, mflags = 0;
@@ -966,6 +966,14 @@ static struct sk_buff *vsync_build_recovery(struct vsync_ring *r, u64 seq)
 		return NULL;
 	inner_len = old->len - sizeof(struct vsync_hdr);
 	len = sizeof(struct vsync_hdr) + sizeof(*m) + sizeof(*rc) + inner_len;
+	/*
+	 * The old ring's frames fit its members; a member that joined with a
+	 * smaller MTU may not take this one (recovery frames are not split).
+	 */
+	if (len > r->frame_mtu)
+		net_warn_ratelimited("vsync %u: %s: a recovery frame of %u bytes is larger than the ring's frames (%u): a member with a smaller MTU may not receive it\n",
+				     r->node_id, r->dev->name, len,
+				     r->frame_mtu);
 	f = vsync_frame_alloc(r, len, GFP_ATOMIC);
 	if (!f) {
 		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
@@ -1102,7 +1110,8 @@ static bool vsync_rtr_has(const struct vsync_tok *t, u64 seq)
  */
 static u32 vsync_backlog(const struct vsync_ring *r)
 {
-	unsigned int room = r->mtu - VSYNC_RECOV_OVERHEAD - VSYNC_FRAME_FIXED;
+	unsigned int room = r->frame_mtu - VSYNC_RECOV_OVERHEAD -
+			    VSYNC_FRAME_FIXED;
 	u64 bytes = r->sendq_bytes - r->send_off +
 		    (u64)skb_queue_len(&r->sendq) *
 		    (sizeof(struct vsync_entry) + 4);

@@ -144,6 +144,7 @@ static struct nlmsghdr *eth0_msg(uint8_t cmd)
 	mnl_attr_put(nlh, VSYNC_A_RING_HWADDR, sizeof(hw), hw);
 	mnl_attr_put(nlh, VSYNC_A_RING_MCAST_ADDR, sizeof(bcast), bcast);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_MTU, 1500);
+	mnl_attr_put_u32(nlh, VSYNC_A_RING_FRAME_MTU, 1500);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_NODE_ID, 3);
 	mnl_attr_put_u16(nlh, VSYNC_A_RING_ETHERTYPE, VSYNC_ETHERTYPE);
 	mnl_attr_put_u32(nlh, VSYNC_A_RING_TOKEN_TIMEOUT, 50);

@@ -52,6 +52,7 @@ static const enum mnl_attr_data_type ring_policy[VSYNC_A_RING_MAX + 1] = {
 	[VSYNC_A_RING_MEMBERS]		= MNL_TYPE_NESTED,
 	[VSYNC_A_RING_STATS]		= MNL_TYPE_NESTED,
 	[VSYNC_A_RING_WINDOW_AUTO]	= MNL_TYPE_FLAG,
+	[VSYNC_A_RING_FRAME_MTU]	= MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type member_policy[VSYNC_A_MEMBER_MAX + 1] = {
@@ -82,6 +83,7 @@ static const char *const ring_attr_names[VSYNC_A_RING_MAX + 1] = {
 	[VSYNC_A_RING_MEMBERS]		= "members",
 	[VSYNC_A_RING_STATS]		= "stats",
 	[VSYNC_A_RING_WINDOW_AUTO]	= "window-auto",
+	[VSYNC_A_RING_FRAME_MTU]	= "frame-mtu",
 };
 
 const char *ring_attr_name(int type)
@@ -273,6 +275,15 @@ static void print_head(const struct nlattr **tb)
 		print_string(PRINT_ANY, "media", " media %s",
 			     mnl_attr_get_str(tb[VSYNC_A_RING_MEDIA]));
 	print_attr_u32(tb, VSYNC_A_RING_MTU, PRINT_ANY, "mtu", " mtu %u");
+	/* The ring's frames, as text only when a member holds them down. */
+	if (tb[VSYNC_A_RING_FRAME_MTU]) {
+		uint32_t fm = mnl_attr_get_u32(tb[VSYNC_A_RING_FRAME_MTU]);
+		bool less = tb[VSYNC_A_RING_MTU] &&
+			    fm < mnl_attr_get_u32(tb[VSYNC_A_RING_MTU]);
+
+		print_u32(less ? PRINT_ANY : PRINT_JSON, "frame_mtu",
+			  " frame-mtu %u", fm);
+	}
 }
 
 /* "    link hwaddr 52:54:00:12:34:56 mcast-addr ff:ff:ff:ff:ff:ff" */

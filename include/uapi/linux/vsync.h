@@ -46,6 +46,8 @@
  *       VSYNC_A_RING_HWADDR         binary  this node's hardware address
  *       VSYNC_A_RING_MCAST_ADDR     binary
  *       VSYNC_A_RING_MTU            u32     largest frame payload
+ *       VSYNC_A_RING_FRAME_MTU      u32     largest frame of the ring: the
+ *                                           smallest MTU of its members
  *       VSYNC_A_RING_NODE_ID        u32
  *       VSYNC_A_RING_ETHERTYPE      u16
  *       VSYNC_A_RING_TOKEN_TIMEOUT ... VSYNC_A_RING_MAX_MESSAGES   u32
@@ -222,6 +224,8 @@ enum vsync_ring_state {
  * @VSYNC_A_RING_MEMBERS: nest of VSYNC_A_MEMBER nests
  * @VSYNC_A_RING_STATS: nest of enum vsync_a_stats
  * @VSYNC_A_RING_WINDOW_AUTO: the window grows with the ring (flag, replies)
+ * @VSYNC_A_RING_FRAME_MTU: largest vsync frame payload the ring sends, the
+ *	smallest VSYNC_A_RING_MTU of its members (u32, replies)
  */
 enum vsync_a_ring {
 	VSYNC_A_RING_UNSPEC,
@@ -246,6 +250,7 @@ enum vsync_a_ring {
 	VSYNC_A_RING_MEMBERS,
 	VSYNC_A_RING_STATS,
 	VSYNC_A_RING_WINDOW_AUTO,
+	VSYNC_A_RING_FRAME_MTU,
 
 	__VSYNC_A_RING_MAX,
 	VSYNC_A_RING_MAX = __VSYNC_A_RING_MAX - 1
