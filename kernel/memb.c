@@ -96,8 +96,7 @@ static bool vsync_ring_seq_ok(const struct vsync_ring *r, u64 seq)
 		seq - r->max_ring_seq <= VSYNC_RING_SEQ_JUMP);
 }
 
-static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr,
-			     u16 mtu)
+static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr)
 {
 	int i = vsync_memb_index(r->nodes, r->n_nodes, id);
 
@@ -112,7 +111,6 @@ static void vsync_learn_node(struct vsync_ring *r, u32 id, const u8 *hwaddr,
 	}
 	r->nodes[i].id = id;
 	memcpy(r->nodes[i].hwaddr, hwaddr, r->media->hwaddr_len);
-	r->nodes[i].mtu = mtu;
 }
 
 static void vsync_node_fill(struct vsync_ring *r, struct vsync_node *n, u32 id)
@@ -122,29 +120,18 @@ static void vsync_node_fill(struct vsync_ring *r, struct vsync_node *n, u32 id)
 	n->id = id;
 	if (id == r->node_id) {
 		memcpy(n->hwaddr, r->hwaddr, sizeof(n->hwaddr));
-		n->mtu = min_t(unsigned int, r->mtu, U16_MAX);
 		return;
 	}
 	i = vsync_memb_index(r->nodes, r->n_nodes, id);
 	/* Unknown cannot happen after consensus; broadcast is a safe guess. */
 	memcpy(n->hwaddr, i >= 0 ? r->nodes[i].hwaddr : r->mcast,
 	       sizeof(n->hwaddr));
-	n->mtu = i >= 0 ? r->nodes[i].mtu : 0;
 }
 
-/*
- * The largest frame every member takes: the smallest MTU in their joins
- * (the same joins at every member, which consensus needed), at most ours.
- */
-static unsigned int vsync_members_mtu(const struct vsync_ring *r)
+/* Our MTU as the commit token carries it. */
+static u16 vsync_commit_own_mtu(const struct vsync_ring *r)
 {
-	unsigned int mtu = r->mtu;
-	int i;
-
-	for (i = 0; i < r->n_memb; i++)
-		if (r->memb[i].mtu)
-			mtu = min_t(unsigned int, mtu, r->memb[i].mtu);
-	return mtu;
+	return min_t(unsigned int, r->mtu, U16_MAX);
 }
 
 static void vsync_memb_fill_hdr(struct vsync_ring *r, struct vsync_hdr *h,
@@ -183,7 +170,6 @@ static void vsync_send_join(struct vsync_ring *r)
 	j = skb_put_zero(f, sizeof(*j));
 	j->max_ring_seq = cpu_to_be64(r->max_ring_seq);
 	j->hwaddr_len = r->media->hwaddr_len;
-	j->mtu = htons(min_t(unsigned int, r->mtu, U16_MAX));
 	memcpy(j->hwaddr, r->hwaddr, r->media->hwaddr_len);
 	j->n_proc = htons(r->n_proc);
 	j->n_fail = htons(r->n_fail);
@@ -231,6 +217,7 @@ static void vsync_send_commit(struct vsync_ring *r)
 	c->n_memb = htons(r->n_new);
 	c->rotation = r->commit_rotation;
 	c->filled = r->commit_filled;
+	c->mtu = htons(r->commit_mtu);
 	cm = skb_put_zero(f, r->n_new * sizeof(*cm));
 	for (i = 0; i < r->n_new; i++) {
 		cm[i].id = htonl(r->new_memb[i]);
@@ -490,7 +477,6 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 	    !vsync_ring_seq_ok(r, be64_to_cpu(h->ring_seq)) ||
 	    !vsync_ring_seq_ok(r, be64_to_cpu(j->max_ring_seq)) ||
 	    j->hwaddr_len != r->media->hwaddr_len ||
-	    (j->mtu && ntohs(j->mtu) < VSYNC_MIN_MTU) ||
 	    skb->len != sizeof(*h) + sizeof(*j) + (np + nf) * sizeof(*ids))
 		goto drop;
 	ids = (const void *)(j + 1);
@@ -513,7 +499,7 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 		}
 		goto drop_quiet;
 	}
-	vsync_learn_node(r, s, j->hwaddr, ntohs(j->mtu));
+	vsync_learn_node(r, s, j->hwaddr);
 	jseq = be64_to_cpu(h->ring_seq);
 	r->max_ring_seq = max3(r->max_ring_seq, jseq,
 			       be64_to_cpu(j->max_ring_seq));
@@ -647,7 +633,7 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 		vsync_node_fill(r, &r->memb[i], r->new_memb[i]);
 	r->n_memb = r->n_new;
 	r->old_frame_mtu = r->frame_mtu;
-	r->frame_mtu = vsync_members_mtu(r);
+	r->frame_mtu = min_t(unsigned int, r->commit_mtu, r->mtu);
 	if (r->frame_mtu < r->mtu && r->frame_mtu != r->old_frame_mtu)
 		netdev_info(r->dev, "vsync %u: ring %u:%llu: frames of at most %u bytes, the smallest MTU of its members (ours: %u)\n",
 			    r->node_id, r->id.rep, r->id.seq, r->frame_mtu,
@@ -689,6 +675,7 @@ static void vsync_commit_create(struct vsync_ring *r)
 	vsync_old_fill_mine(r, 0);
 	r->commit_rotation = 1;
 	r->commit_filled = 1;
+	r->commit_mtu = vsync_commit_own_mtu(r);
 	vsync_dbg(r, "commit ring %u:%llu with %d members\n",
 		  r->new_id.rep, r->new_id.seq, r->n_new);
 	r->state = VSYNC_STATE_COMMIT;
@@ -750,6 +737,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 	if (n < 2 || n > VSYNC_MAX_NODES ||
 	    (c->rotation != 1 && c->rotation != 2) || c->filled > n ||
 	    (c->rotation == 2 && c->filled != n) ||
+	    ntohs(c->mtu) < VSYNC_MIN_MTU ||
 	    !vsync_ring_seq_ok(r, be64_to_cpu(h->ring_seq)) ||
 	    skb->len != sizeof(*h) + sizeof(*c) + n * sizeof(*cm))
 		goto drop;
@@ -780,6 +768,7 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 		r->max_ring_seq = max(r->max_ring_seq, id.seq);
 		r->commit_rotation = 1;
 		r->commit_filled = me + 1;
+		r->commit_mtu = min(ntohs(c->mtu), vsync_commit_own_mtu(r));
 		r->state = VSYNC_STATE_COMMIT;
 		vsync_ring_timer_stop(r, VSYNC_T_JOIN);
 		vsync_ring_timer_stop(r, VSYNC_T_CONSENSUS);
@@ -795,6 +784,8 @@ void vsync_memb_rcv_commit(struct vsync_ring *r, struct sk_buff *skb)
 		vsync_commit_read(r, cm, n);
 		r->commit_rotation = 2;
 		r->commit_filled = n;
+		/* The smallest of all: rotation 1 went past every member. */
+		r->commit_mtu = ntohs(c->mtu);
 		vsync_recovery_enter(r);
 		vsync_send_commit(r);
 		break;

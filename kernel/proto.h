@@ -177,9 +177,6 @@ struct vsync_token {
  * @max_ring_seq: the highest ring sequence number the sender has seen
  * @hwaddr_len: valid bytes of @hwaddr
  * @reserved: zero
- * @mtu: the largest frame (vsync header and body) the sender's device
- *	takes, at least VSYNC_MIN_MTU; 0: not said. A ring's frames fit the
- *	smallest of its members' (struct vsync_ring.frame_mtu).
  * @hwaddr: the sender's hardware address
  * @n_proc: entries in the proc set, 1..VSYNC_MAX_NODES
  * @n_fail: entries in the fail set, 0..VSYNC_MAX_NODES
@@ -187,8 +184,7 @@ struct vsync_token {
 struct vsync_join {
 	__be64 max_ring_seq;
 	__u8 hwaddr_len;
-	__u8 reserved;
-	__be16 mtu;
+	__u8 reserved[3];
 	__u8 hwaddr[20];
 	__be16 n_proc;
 	__be16 n_fail;
@@ -216,13 +212,18 @@ struct vsync_commit_memb {
  * @n_memb: members of the new ring, 1..VSYNC_MAX_NODES
  * @rotation: 1 while members fill in their entries, 2 after
  * @filled: entries filled in so far
+ * @mtu: the largest frame (vsync header and body) the members filled in so
+ *	far all take: each lowers it to its device's in rotation 1, and the
+ *	new ring's frames are no larger than its value in rotation 2
+ *	(VSYNC_MIN_MTU or more)
  * @reserved: zero
  */
 struct vsync_commit {
 	__be16 n_memb;
 	__u8 rotation;
 	__u8 filled;
-	__be32 reserved;
+	__be16 mtu;
+	__be16 reserved;
 };
 
 #endif /* _VSYNC_PROTO_H */

@@ -522,6 +522,7 @@ static void vsync_ring_set_dev_addrs(struct vsync_ring *r, bool mcast_set)
 	if (!mcast_set)
 		memcpy(r->mcast, dev->broadcast, r->media->hwaddr_len);
 	r->mtu = vsync_media_mtu(r->media, dev);
+	r->frame_mtu = r->mtu;
 }
 
 static struct net_device *vsync_nl_dev(struct net *net, struct nlattr **attrs,
@@ -906,11 +907,13 @@ static int vsync_netdev_event(struct notifier_block *nb, unsigned long event,
 			vsync_ring_del(r);
 			break;
 		}
+		if (vsync_media_mtu(r->media, dev) == r->mtu)
+			break;	/* (IPoIB's is capped) */
 		spin_lock_bh(&r->lock);
 		r->mtu = vsync_media_mtu(r->media, dev);
 		/*
-		 * Our frames must fit our device at once; the members learn
-		 * the new MTU from our joins and agree on their frames anew.
+		 * Our frames must fit our device at once; the members agree
+		 * on their frames anew in the next commit token.
 		 */
 		r->frame_mtu = min(r->frame_mtu, r->mtu);
 		vsync_memb_gather(r, 0);

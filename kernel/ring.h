@@ -167,12 +167,10 @@ struct vsync_ring_id {
  * struct vsync_node - a node and its hardware address
  * @id: node id
  * @hwaddr: hardware address, media hwaddr_len bytes are valid
- * @mtu: the largest frame its device takes, from its joins; 0: unknown
  */
 struct vsync_node {
 	u32 id;
 	u8 hwaddr[VSYNC_HWADDR_MAX];
-	u16 mtu;
 };
 
 /**
@@ -287,8 +285,9 @@ enum vsync_timer {
  * @id: the installed ring
  * @max_ring_seq: the highest ring sequence number this node has seen
  * @frame_mtu: largest frame this ring sends: the smallest @mtu of the
- *	members, from their joins, set when a ring is entered (a member with
- *	a smaller MTU would drop the larger frames and stall the ring)
+ *	members, agreed in the commit token when the ring is entered (a
+ *	member with a smaller MTU would drop the larger frames and stall the
+ *	ring); never above @mtu
  * @old_frame_mtu: @frame_mtu of the old ring, during recovery
  * @memb: members of the installed ring, sorted by id
  * @n_memb: entries in @memb
@@ -335,6 +334,7 @@ enum vsync_timer {
  * @n_nodes: entries in @nodes
  * @commit_rotation: round of the commit token we hold or sent last
  * @commit_filled: entries of @old filled in so far
+ * @commit_mtu: the commit token's mtu: the smallest of the members so far
  * @commit_sent: a commit token went out and may need retransmission
  * @new_id: the ring being formed
  * @new_memb: its members
@@ -436,6 +436,7 @@ struct vsync_ring {
 
 	u8 commit_rotation;
 	u8 commit_filled;
+	u16 commit_mtu;
 	bool commit_sent;
 	struct vsync_ring_id new_id;
 	u32 new_memb[VSYNC_MAX_NODES];

@@ -4,9 +4,8 @@
 # mtu.sh: members whose devices take frames of different sizes. A frame
 # larger than a member's MTU never reaches it (veth drops it, as a NIC
 # with smaller buffers or a switch port would), so a ring must send
-# frames no larger than the smallest MTU among its members: each join
-# says its sender's MTU, and a ring's frames fit the smallest of its
-# members' (vsyncadm: frame-mtu).
+# frames no larger than the smallest MTU among its members, which they
+# agree on in the commit token that forms it (vsyncadm: frame-mtu).
 #
 #      n1 (1500)   n2 (1500)   n3 (1400)    eth0 and its bridge port vI
 #       |           |           |           with that MTU
@@ -16,7 +15,7 @@
 # one GSO packet, which no MTU check stops, and would hide the problem.
 #
 # 1. The three form a ring: every node's frame-mtu is 1400, and messages
-#    of 64 B to 9000 B from every node are delivered complete and in one
+#    of 16 B to 9000 B from every node are delivered complete and in one
 #    order, with no token lost and no stalled frame. (Each node used to
 #    send frames of its own MTU: n3 never got the large ones, the ring
 #    re-formed over and over, retransmitting without end, and n3
@@ -27,8 +26,9 @@
 # 3. The kernel log is clean.
 #
 # Not covered: a node with a smaller MTU joining a ring in the middle of
-# traffic. The old ring's frames that recovery sends again keep their
-# size, and may not reach it (see protocol.rst, "Frame size").
+# traffic, or an MTU lowered under traffic: the old ring's frames that
+# recovery sends again keep their size and may not reach it (see
+# protocol.rst, "Frame size").
 
 source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 

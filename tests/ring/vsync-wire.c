@@ -565,6 +565,7 @@ static struct vsync_commit *commit(struct frame *f, uint16_t n)
 	c->n_memb = htons(n);
 	c->rotation = 1;
 	c->filled = 1;
+	c->mtu = htons(1500);
 	cm = put(f, n * sizeof(*cm));
 	for (i = 0; i < n; i++)
 		cm[i].id = htonl(1000 + i);
@@ -820,13 +821,14 @@ static void cmd_bad(void)
 	put(&f, 4);
 	finish(&f);
 	bad(&f, SHORT, "commit token without its body");
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 7; i++) {
 		static const char *const what[] = {
 			"commit token of one node", "commit token of 33 nodes",
 			"commit token in rotation 3",
 			"commit token filled past its members",
 			"commit token with unsorted members",
 			"commit token longer than its members",
+			"commit token whose MTU is below 1024",
 		};
 		struct vsync_commit_memb *cm;
 
@@ -839,6 +841,7 @@ static void cmd_bad(void)
 		case 3: c->filled = 4; break;
 		case 4: cm[0].id = htonl(1002); cm[2].id = htonl(1000); break;
 		case 5: put(&f, 8); finish(&f); break;
+		case 6: c->mtu = htons(1000); break;
 		}
 		bad(&f, MALFORMED, what[i]);
 	}
