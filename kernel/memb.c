@@ -866,7 +866,7 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 {
 	struct vsync_store *old = &r->old_store;
 	u32 trans[VSYNC_MAX_NODES];
-	bool merged = false;
+	bool merged = false, hole = false;
 	int i, nt = 0;
 	struct sk_buff *f;
 	u64 seq;
@@ -888,9 +888,22 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	r->pos = r->id;
 	r->pos_seq = 0;
 	vsync_group_trans(r, trans, nt);
+	/*
+	 * A frame none of them holds (a hole) was sent by a node that is not
+	 * among them: recovery gave each what any of them had. What such a
+	 * node sent after the hole may depend on it (its own earlier message,
+	 * or one it delivered before sending), so past the first hole only
+	 * the frames of members of the transitional configuration go on:
+	 * they never had the hole's frame, nor delivered past it. (Delivering
+	 * the others' tore a gap in their senders' order: mtu.sh found it.)
+	 */
 	for (seq = old->delivered + 1; seq <= old->high; seq++) {
 		f = vsync_store_get(old, seq);
-		if (f)
+		if (!f)
+			hole = true;
+		else if (!hole ||
+			 vsync_set_find_u32(trans, nt,
+					    ntohl(vsync_mcast_of(f)->origin)) >= 0)
 			vsync_srp_deliver_frame(r, f);
 		old->delivered = seq;
 	}

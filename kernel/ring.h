@@ -476,6 +476,12 @@ struct vsync_ring {
 	struct vsync_pages pages;
 };
 
+/* The body of a stored message frame (linear up to its entries). */
+static inline const struct vsync_mcast *vsync_mcast_of(const struct sk_buff *f)
+{
+	return (const struct vsync_mcast *)(f->data + sizeof(struct vsync_hdr));
+}
+
 static inline void vsync_count(struct vsync_ring *r, int counter)
 {
 	atomic64_inc(&r->stats[counter]);

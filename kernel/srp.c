@@ -248,11 +248,6 @@ static bool vsync_mcast_valid(const u8 *data, unsigned int pos,
 	return pos == end;
 }
 
-static const struct vsync_mcast *vsync_mcast_of(const struct sk_buff *f)
-{
-	return (const struct vsync_mcast *)(f->data + sizeof(struct vsync_hdr));
-}
-
 static bool vsync_is_member(const struct vsync_ring *r, u32 id)
 {
 	int i;
