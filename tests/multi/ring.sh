@@ -144,6 +144,28 @@ node_finish()
 	fi
 }
 
+# judge_logs TAG [OPTION...] -- I...: check-logs on the published logs of
+# round TAG of nodes I..., its report as comments.
+judge_logs()
+{
+	local tag=$1 opts=() logs=() i out rc=0
+
+	shift
+	while [[ $1 != -- ]]
+	do
+		opts+=("$1")
+		shift
+	done
+	shift
+	for i in "$@"
+	do
+		logs+=("$S/$tag-log.$i")
+	done
+	out=$("$CHECK_LOGS" "${opts[@]}" "${logs[@]}" 2>&1) || rc=$?
+	printf '%s\n' "$out" | sed 's/^/# /'
+	return "$rc"
+}
+
 # show_json: this node's ring as "vsyncadm -j ring show" gives it.
 show_json()
 {
@@ -254,14 +276,8 @@ if ((judge)); then
 	check_err $? "a node did not deliver everything"
 	log_test "$N nodes send $COUNT messages each (0 B to 40 KB) and deliver all"
 
-	logs=()
-	for i in "${nodes[@]}"
-	do
-		logs+=("$S/1-log.$i")
-	done
-	out=$("$CHECK_LOGS" --from-start --all-complete "${logs[@]}" 2>&1)
+	judge_logs 1 --from-start --all-complete -- "${nodes[@]}"
 	check_err $? "the logs differ"
-	printf '%s\n' "$out" | sed 's/^/# /'
 	log_test "every kernel delivers the same $((N * COUNT)) messages in the same order"
 
 	share_wait "$WAIT_MS" show "${nodes[@]}"
@@ -356,14 +372,8 @@ if ((judge)); then
 
 	share_check 2-done "${nodes[@]}"
 	check_err $? "a node did not finish"
-	logs=()
-	for i in "${nodes[@]}"
-	do
-		logs+=("$S/2-log.$i")
-	done
-	out=$("$CHECK_LOGS" --from-start "${logs[@]}" 2>&1)
+	judge_logs 2 --from-start -- "${nodes[@]}"
 	check_err $? "the logs differ"
-	printf '%s\n' "$out" | sed 's/^/# /'
 	log_test "all $N agree on every message and view around the pause"
 fi
 
@@ -441,14 +451,8 @@ if ((judge)); then
 		cp "$S/show3.$i" "$S/show.$i"
 	done
 	judge_show "$rest" "${survivors[@]}" | grep '^# node'
-	logs=()
-	for i in "${survivors[@]}"
-	do
-		logs+=("$S/3-log.$i")
-	done
-	out=$("$CHECK_LOGS" --from-start "${logs[@]}" 2>&1)
+	judge_logs 3 --from-start -- "${survivors[@]}"
 	check_err $? "the survivors' logs differ"
-	printf '%s\n' "$out" | sed 's/^/# /'
 	log_test "the survivors agree on every message and view around the crash"
 fi
 
