@@ -344,7 +344,6 @@ void vsync_memb_start(struct vsync_ring *r)
 {
 	r->n_memb = 1;
 	vsync_node_fill(r, &r->memb[0], r->node_id);
-	r->frame_mtu = r->mtu;
 	r->n_proc = 0;
 	r->n_fail = 0;
 	r->state = VSYNC_STATE_OPERATIONAL;	/* not installed yet */

@@ -882,6 +882,7 @@ static int vsync_netdev_event(struct notifier_block *nb, unsigned long event,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct vsync_net *vn = vsync_net(dev_net(dev));
 	struct vsync_ring *r;
+	unsigned int mtu;
 
 	/* A new namespace registers its devices before our state exists. */
 	if (!vn || !vn->net)
@@ -907,15 +908,16 @@ static int vsync_netdev_event(struct notifier_block *nb, unsigned long event,
 			vsync_ring_del(r);
 			break;
 		}
-		if (vsync_media_mtu(r->media, dev) == r->mtu)
+		mtu = vsync_media_mtu(r->media, dev);
+		if (mtu == r->mtu)
 			break;	/* (IPoIB's is capped) */
 		spin_lock_bh(&r->lock);
-		r->mtu = vsync_media_mtu(r->media, dev);
+		r->mtu = mtu;
 		/*
-		 * Our frames must fit our device at once; the members agree
-		 * on their frames anew in the next commit token.
+		 * Gather builds no frames; the members agree on their size
+		 * anew in the next commit token (and an aborted recovery
+		 * keeps them within the new MTU).
 		 */
-		r->frame_mtu = min(r->frame_mtu, r->mtu);
 		vsync_memb_gather(r, 0);
 		spin_unlock_bh(&r->lock);
 		vsync_ring_flush(r);

@@ -287,7 +287,8 @@ enum vsync_timer {
  * @frame_mtu: largest frame this ring sends: the smallest @mtu of the
  *	members, agreed in the commit token when the ring is entered (a
  *	member with a smaller MTU would drop the larger frames and stall the
- *	ring); never above @mtu
+ *	ring); within @mtu whenever frames are built (an MTU change goes
+ *	to gather, which builds none)
  * @old_frame_mtu: @frame_mtu of the old ring, during recovery
  * @memb: members of the installed ring, sorted by id
  * @n_memb: entries in @memb
