@@ -114,15 +114,59 @@ node_run()
 	NODE_PID[0]=$!
 }
 
-# view_is TAG MEMBERS: the node's view (of node_run TAG) has MEMBERS.
+# view_of TAG: the node's view (of node_run TAG), "ID MEMBERS".
+view_of()
+{
+	local v
+
+	v=$(cat "$RING_WORK/view.$1" 2>/dev/null) || return 1
+	printf '%s\n' "${v%% t=*}"
+}
+
+# view_is TAG MEMBERS: the node's view has MEMBERS.
 # shellcheck disable=SC2317  # called by busywait
 view_is()
 {
 	local v
 
-	v=$(cat "$RING_WORK/view.$1" 2>/dev/null) || return 1
-	v=${v%% t=*}
+	v=$(view_of "$1") || return 1
 	[[ ${v#* } == "$2" ]]
+}
+
+# view_after TAG ID MEMBERS: the node's view is not ID and has MEMBERS.
+# shellcheck disable=SC2317  # called by busywait
+view_after()
+{
+	local v
+
+	v=$(view_of "$1") || return 1
+	[[ ${v%% *} != "$2" && ${v#* } == "$3" ]]
+}
+
+# round_start TAG ARGS...: vsync-node for round TAG with ARGS, holding
+# back until it has a view of all N; once every node has, all send. The
+# judge checks and logs what each node said.
+round_start()
+{
+	local tag=$1 t0 i
+
+	shift
+	node_run "$tag" "$@" -v "$N" -Y
+	t0=$(now_ms)
+	if busywait "$WAIT_MS" test -e "$RING_WORK/ready.$tag"; then
+		share_put "ready$tag" "ok $(view_of "$tag") in $(($(now_ms) - t0)) ms"
+	else
+		share_put "ready$tag" "no view of $N after $WAIT_MS ms: $(view_of "$tag")"
+	fi
+	share_wait "$WAIT_MS" "ready$tag" "${nodes[@]}"
+	kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+	((judge)) || return 0
+	share_check "ready$tag" "${nodes[@]}"
+	check_err $? "a node did not get a view of $N in round $tag"
+	for i in "${nodes[@]}"
+	do
+		log_info "round $tag, node $i: $(cat "$S/ready$tag.$i" 2>/dev/null)"
+	done
 }
 
 # node_finish TAG: wait for the node, publish its log as TAG-log.$ME and
@@ -248,16 +292,8 @@ if ! out=$(ip link set eth0 up 2>&1 &&
 else
 	share_put up ok
 fi
-node_run 1 -n "$COUNT" -s "$SIZES" -x 50:0 -x 77:5 -v "$N" -Y -E
-t0=$(now_ms)
-if busywait "$WAIT_MS" test -e "$RING_WORK/ready.1"; then
-	share_put ready1 "ok $(<"$RING_WORK/view.1") in $(($(now_ms) - t0)) ms"
-else
-	share_put ready1 "no view of $N after $WAIT_MS ms: $(cat "$RING_WORK/view.1" 2>/dev/null)"
-fi
 # Everybody sends once everybody has the view (--from-start).
-share_wait "$WAIT_MS" ready1 "${nodes[@]}"
-kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+round_start 1 -n "$COUNT" -s "$SIZES" -x 50:0 -x 77:5 -E
 node_finish 1
 show_json >"$S/.show.$ME.tmp" && mv -f "$S/.show.$ME.tmp" "$S/show.$ME"
 
@@ -265,10 +301,6 @@ if ((judge)); then
 	share_wait "$WAIT_MS" up "${nodes[@]}"
 	share_check up "${nodes[@]}"
 	check_err $? "a node could not add its ring"
-	share_wait "$WAIT_MS" ready1 "${nodes[@]}"
-	share_check ready1 "${nodes[@]}"
-	check_err $? "a node did not get a view of $N"
-	[[ $RET -eq 0 ]] && log_info "node 1: $(<"$S/ready1.1")"
 	log_test "$N kernels form one ring with members $all"
 
 	share_wait "$WAIT_MS" 1-done "${nodes[@]}"
@@ -302,34 +334,12 @@ views_since()
 	END { print out }' "$S/$1-log.$3"
 }
 
-# view_after TAG ID MEMBERS: the node's current view is not ID and has
-# MEMBERS.
-# shellcheck disable=SC2317  # called by busywait
-view_after()
-{
-	local v
-
-	v=$(cat "$RING_WORK/view.$1" 2>/dev/null) || return 1
-	v=${v%% t=*}
-	[[ ${v%% *} != "$2" && ${v#* } == "$3" ]]
-}
-
 share_wait "$WAIT_MS" 1-done "${nodes[@]}"
-node_run 2 -n inf -r 50 -s "$SIZES" -v "$N" -Y -E
-t0=$(now_ms)
-if busywait "$WAIT_MS" test -e "$RING_WORK/ready.2"; then
-	share_put ready2 "ok $(<"$RING_WORK/view.2") in $(($(now_ms) - t0)) ms"
-else
-	share_put ready2 "no view of $N: $(cat "$RING_WORK/view.2" 2>/dev/null)"
-fi
-share_wait "$WAIT_MS" ready2 "${nodes[@]}"
-first=$(<"$RING_WORK/view.2")
+round_start 2 -n inf -r 50 -s "$SIZES" -E
+first=$(view_of 2)
 first=${first%% *}
-kill -USR1 "${NODE_PID[0]}" 2>/dev/null
 PAUSE_MS=$((3 * TOKEN_MS))
 if ((judge)); then
-	share_check ready2 "${nodes[@]}"
-	check_err $? "a node did not get a view of $N for the second round"
 	msleep 1500
 	echo "$PAUSE_MS" >"$S/pause.$N"
 	busywait $((PAUSE_MS + 10000)) test -e "$S/pause.$N.done"
@@ -343,7 +353,7 @@ fi
 if busywait "$WAIT_MS" view_after 2 "$first" "$all"; then
 	share_put back2 ok
 else
-	share_put back2 "no new view of $all: $(cat "$RING_WORK/view.2" 2>/dev/null)"
+	share_put back2 "no new view of $all: $(view_of 2)"
 fi
 ((judge)) && t_back=$(now_ms)
 share_wait "$WAIT_MS" back2 "${nodes[@]}"
@@ -380,15 +390,7 @@ fi
 # Round 3: guest N's power is cut while everybody sends.
 
 share_wait "$WAIT_MS" 2-done "${nodes[@]}"
-node_run 3 -n inf -r 50 -s "$SIZES" -v "$N" -Y -E
-t0=$(now_ms)
-if busywait "$WAIT_MS" test -e "$RING_WORK/ready.3"; then
-	share_put ready3 "ok in $(($(now_ms) - t0)) ms"
-else
-	share_put ready3 "no view of $N: $(cat "$RING_WORK/view.3" 2>/dev/null)"
-fi
-share_wait "$WAIT_MS" ready3 "${nodes[@]}"
-kill -USR1 "${NODE_PID[0]}" 2>/dev/null
+round_start 3 -n inf -r 50 -s "$SIZES" -E
 
 if ((ME == N)); then
 	# Nothing to do but be killed; the judge says when. Its kernel log
@@ -400,12 +402,6 @@ if ((ME == N)); then
 fi
 
 if ((judge)); then
-	share_check ready3 "${nodes[@]}"
-	check_err $? "a node did not get a view of $N for the third round"
-	for i in "${nodes[@]}"
-	do
-		log_info "node $i, third round: $(<"$S/ready3.$i")"
-	done
 	msleep 1500
 	t_kill=$(now_ms)
 	echo kill >"$S/kill.$N"
@@ -419,7 +415,7 @@ fi
 if busywait "$WAIT_MS" view_is 3 "$rest"; then
 	share_put failover3 ok
 else
-	share_put failover3 "no view of $rest: $(cat "$RING_WORK/view.3" 2>/dev/null)"
+	share_put failover3 "no view of $rest: $(view_of 3)"
 fi
 if ((judge)); then
 	t_view=$(now_ms)
