@@ -255,6 +255,7 @@ static void vsync_recovery_abort(struct vsync_ring *r)
 		vsync_node_fill(r, &r->memb[i], r->old_memb[i]);
 	r->n_memb = r->n_old_memb;
 	r->frame_mtu = min(r->old_frame_mtu, r->mtu);
+	r->safe = r->old_safe;
 	__skb_queue_purge(&r->recovery_q);
 }
 
@@ -642,6 +643,7 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	r->prev_aru = 0;
 	r->stall_aru = 0;
 	r->stall_visits = 0;
+	r->old_safe = r->safe;
 	r->safe = 0;
 	r->fc = (struct vsync_fc){};
 	r->backlog_last = 0;

@@ -323,6 +323,7 @@ enum vsync_timer {
  * @clean_visits: recovery: consecutive clean visits
  * @low_aru: recovery: lowest aru of the members from our old ring
  * @max_safe: recovery: highest safe point of the members from our old ring
+ * @old_safe: recovery: @safe in our old ring, for going back to it
  * @proc: gather: nodes that should form the new ring
  * @n_proc: entries in @proc
  * @fail: gather: nodes considered failed
@@ -424,6 +425,7 @@ struct vsync_ring {
 	int clean_visits;
 	u64 low_aru;
 	u64 max_safe;
+	u64 old_safe;
 
 	u32 proc[VSYNC_MAX_NODES];
 	int n_proc;
