@@ -93,10 +93,13 @@ const struct vsync_media *vsync_media_find(const struct net_device *dev)
  * @m: its medium
  * @dev: the device
  *
- * Return: the device MTU, capped at what the medium carries.
+ * Return: the device MTU, capped at what the medium carries and at 65535
+ * (the wire format's frame sizes are u16: commit token, recovery pieces).
  */
 unsigned int vsync_media_mtu(const struct vsync_media *m,
 			     const struct net_device *dev)
 {
-	return m->max_frame ? min(dev->mtu, m->max_frame) : dev->mtu;
+	unsigned int mtu = min_t(unsigned int, dev->mtu, U16_MAX);
+
+	return m->max_frame ? min(mtu, m->max_frame) : mtu;
 }

@@ -256,7 +256,7 @@ static void vsync_recovery_abort(struct vsync_ring *r)
 	r->n_memb = r->n_old_memb;
 	r->frame_mtu = min(r->old_frame_mtu, r->mtu);
 	r->safe = r->old_safe;
-	__skb_queue_purge(&r->recovery_q);
+	vsync_recov_reset(r);
 }
 
 static void vsync_stop_ring_timers(struct vsync_ring *r)
@@ -585,9 +585,7 @@ static void vsync_old_fill_mine(struct vsync_ring *r, int idx)
 static void vsync_recovery_enter(struct vsync_ring *r)
 {
 	struct vsync_store tmp;
-	struct sk_buff *f, *c;
 	bool others = false;
-	u64 seq;
 	int i;
 
 	r->low_aru = r->store.aru;
@@ -612,21 +610,12 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 		r->old_memb[i] = r->memb[i].id;
 	r->n_old_memb = r->n_memb;
 
-	__skb_queue_purge(&r->recovery_q);
-	if (others) {
-		for (seq = max(r->low_aru, r->old_store.base) + 1;
-		     seq <= r->old_store.high; seq++) {
-			f = vsync_store_get(&r->old_store, seq);
-			if (!f)
-				continue;
-			c = skb_clone(f, GFP_ATOMIC);
-			if (!c) {
-				vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-				continue;
-			}
-			__skb_queue_tail(&r->recovery_q, c);
-		}
-	}
+	/* Ours above the lowest aru go again if others come from our ring. */
+	if (others)
+		vsync_recov_start(r, max(r->low_aru, r->old_store.base) + 1,
+				  r->old_store.high);
+	else
+		vsync_recov_reset(r);
 
 	r->id = r->new_id;
 	for (i = 0; i < r->n_new; i++)
@@ -847,8 +836,7 @@ void vsync_memb_recovery_check(struct vsync_ring *r, struct vsync_tok *t)
 			vsync_memb_install(r, t->install_seq);
 		return;
 	}
-	clean = !t->recov_mask && t->aru == t->seq &&
-		skb_queue_empty(&r->recovery_q);
+	clean = !t->recov_mask && t->aru == t->seq && !vsync_recov_pending(r);
 	if (!clean) {
 		r->clean_visits = 0;
 		return;
@@ -872,7 +860,11 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	struct sk_buff *f;
 	u64 seq;
 
-	/* What the old configuration can still deliver, in it. */
+	/*
+	 * Every member took the recovery frames up to install_seq before it
+	 * cleared its bit in recov_mask. What the old configuration can
+	 * still deliver, in it:
+	 */
 	vsync_srp_deliver(r, old, old->aru, r->max_safe);
 
 	/*
@@ -910,7 +902,7 @@ static void vsync_memb_install(struct vsync_ring *r, u64 install_seq)
 	}
 	vsync_srp_reasm_reset(r);
 	vsync_store_reset(old);
-	__skb_queue_purge(&r->recovery_q);
+	vsync_recov_reset(r);
 	r->send_off = 0;	/* a message cut by the change starts again */
 
 	r->state = VSYNC_STATE_OPERATIONAL;

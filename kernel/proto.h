@@ -75,14 +75,20 @@ struct vsync_mcast {
 
 /**
  * struct vsync_recov - follows vsync_mcast when VSYNC_MF_RECOVERY is set,
- *	then comes the old frame's vsync_mcast and its entries
+ *	then comes the old frame's vsync_mcast and its entries: all of them
+ *	when @piece_total is zero, else @piece_total bytes' range from
+ *	@piece_off (a frame larger than the new ring's frames goes in pieces)
  * @old_rep: the old ring id: representative
- * @reserved: zero
+ * @piece_off: a piece: where its bytes start in the old frame's entries;
+ *	zero for a whole frame
+ * @piece_total: a piece: the length of the old frame's entries; zero for
+ *	a whole frame
  * @old_seq: the old ring id: sequence
  */
 struct vsync_recov {
 	__be32 old_rep;
-	__be32 reserved;
+	__be16 piece_off;
+	__be16 piece_total;
 	__be64 old_seq;
 };
 

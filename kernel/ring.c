@@ -688,7 +688,7 @@ int vsync_nl_ring_new(struct sk_buff *skb, struct genl_info *info)
 	__skb_queue_head_init(&r->txq);
 	__skb_queue_head_init(&r->ntfq);
 	__skb_queue_head_init(&r->sendq);
-	__skb_queue_head_init(&r->recovery_q);
+	__skb_queue_head_init(&r->recov_partial);
 	for (i = 0; i < VSYNC_T_NUM; i++) {
 		hrtimer_init(&r->timer[i], CLOCK_MONOTONIC,
 			     HRTIMER_MODE_REL_SOFT);

@@ -189,6 +189,12 @@ struct vsync_store {
 	u64 delivered;
 };
 
+/* Whether frame @seq falls in the store's window. */
+static inline bool vsync_store_window(const struct vsync_store *s, u64 seq)
+{
+	return seq > s->base && seq <= s->base + VSYNC_STORE_SIZE;
+}
+
 /**
  * struct vsync_reasm - a message being reassembled from fragments
  * @origin: node that sent it
@@ -346,7 +352,11 @@ enum vsync_timer {
  * @old_id: recovery: our previous ring
  * @old_memb: recovery: members of our previous ring
  * @n_old_memb: entries in @old_memb
- * @recovery_q: frames of the old ring to send again in recovery
+ * @recov_next: recovery: the next frame of @old_store to send again
+ * @recov_end: recovery: the frames to send again end before this one
+ * @recov_off: recovery: bytes of @recov_next's entries sent in pieces
+ * @recov_done: recovery: frames of @store up to here are taken in
+ * @recov_partial: recovery: old frames being put together from pieces
  * @sendq: messages from local sockets waiting for the token
  * @send_off: bytes of the head of @sendq already sent
  * @sendq_bytes: bytes in @sendq
@@ -449,7 +459,11 @@ struct vsync_ring {
 	struct vsync_ring_id old_id;
 	u32 old_memb[VSYNC_MAX_NODES];
 	int n_old_memb;
-	struct sk_buff_head recovery_q;
+	u64 recov_next;
+	u64 recov_end;
+	u32 recov_off;
+	u64 recov_done;
+	struct sk_buff_head recov_partial;
 
 	struct sk_buff_head sendq;
 	u32 send_off;
@@ -571,7 +585,20 @@ void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
 void vsync_srp_deliver_frame(struct vsync_ring *r, struct sk_buff *f);
 void vsync_srp_reasm_reset(struct vsync_ring *r);
 struct sk_buff *vsync_store_get(struct vsync_store *s, u64 seq);
+int vsync_store_put(struct vsync_store *s, u64 seq, struct sk_buff *skb);
+bool vsync_mcast_valid(const u8 *data, unsigned int pos, unsigned int end,
+		       bool inner);
+void vsync_hdr_fill(struct vsync_ring *r, struct vsync_hdr *h, u8 type,
+		    unsigned int len);
 void vsync_srp_reset(struct vsync_ring *r);
+
+/* recov.c */
+void vsync_recov_start(struct vsync_ring *r, u64 from, u64 to);
+void vsync_recov_reset(struct vsync_ring *r);
+struct sk_buff *vsync_recov_build(struct vsync_ring *r, u64 seq);
+void vsync_recov_take(struct vsync_ring *r, u64 upto);
+u32 vsync_recov_left(const struct vsync_ring *r);
+bool vsync_recov_pending(const struct vsync_ring *r);
 
 /* memb.c */
 void vsync_memb_start(struct vsync_ring *r);

@@ -80,11 +80,6 @@ void vsync_store_free(struct vsync_store *s)
 	s->slot = NULL;
 }
 
-static bool vsync_store_window(const struct vsync_store *s, u64 seq)
-{
-	return seq > s->base && seq <= s->base + VSYNC_STORE_SIZE;
-}
-
 /**
  * vsync_store_get() - the frame with a sequence number, if held
  * @s: the store
@@ -99,9 +94,16 @@ struct sk_buff *vsync_store_get(struct vsync_store *s, u64 seq)
 	return s->slot[seq & VSYNC_STORE_MASK];
 }
 
-/* Takes @skb on success only. */
-static int vsync_store_put(struct vsync_store *s, u64 seq,
-			   struct sk_buff *skb)
+/**
+ * vsync_store_put() - hold a frame
+ * @s: the store
+ * @seq: its sequence number
+ * @skb: the frame; taken on success only
+ *
+ * Return: 0, -ERANGE outside the store's window, -EEXIST if held or
+ * below the aru.
+ */
+int vsync_store_put(struct vsync_store *s, u64 seq, struct sk_buff *skb)
 {
 	if (!vsync_store_window(s, seq))
 		return -ERANGE;
@@ -216,10 +218,39 @@ static bool vsync_ent_next(const u8 *data, unsigned int end,
 	return true;
 }
 
-/* Checks the message body at @pos (vsync_mcast and entries) up to @end. */
-static bool vsync_mcast_valid(const u8 *data, unsigned int pos,
-			      unsigned int end, bool inner)
+/*
+ * A piece of an old frame (struct vsync_recov) at @pos up to @end: the old
+ * frame's vsync_mcast, then at least one byte of its entries, within
+ * @total. The entries are checked once the pieces are put together.
+ */
+static bool vsync_piece_valid(const u8 *data, unsigned int pos,
+			      unsigned int end, unsigned int off,
+			      unsigned int total)
 {
+	const struct vsync_mcast *m;
+
+	if (end - pos <= sizeof(*m))
+		return false;
+	m = (const struct vsync_mcast *)(data + pos);
+	if (!m->seq || !m->origin || !m->count ||
+	    ntohs(m->flags) & ~VSYNC_MF_SAFE)
+		return false;
+	return off < total && end - pos - sizeof(*m) <= total - off;
+}
+
+/**
+ * vsync_mcast_valid() - check a message body: vsync_mcast and entries
+ * @data: the frame's linear data
+ * @pos: where the vsync_mcast starts
+ * @end: where the frame ends
+ * @inner: the body is an old frame inside a recovery frame
+ *
+ * Return: true if every length, flag and count adds up.
+ */
+bool vsync_mcast_valid(const u8 *data, unsigned int pos, unsigned int end,
+		       bool inner)
+{
+	const struct vsync_recov *rc;
 	const struct vsync_mcast *m;
 	struct vsync_ent ent;
 	unsigned int i, count;
@@ -235,10 +266,15 @@ static bool vsync_mcast_valid(const u8 *data, unsigned int pos,
 	    flags & ~(VSYNC_MF_RECOVERY | VSYNC_MF_SAFE))
 		return false;
 	if (flags & VSYNC_MF_RECOVERY) {
-		if (inner || count || end - pos < sizeof(struct vsync_recov))
+		if (inner || count || end - pos < sizeof(*rc))
 			return false;
-		return vsync_mcast_valid(data, pos + sizeof(struct vsync_recov),
-					 end, true);
+		rc = (const struct vsync_recov *)(data + pos);
+		pos += sizeof(*rc);
+		if (rc->piece_total)
+			return vsync_piece_valid(data, pos, end,
+						 ntohs(rc->piece_off),
+						 ntohs(rc->piece_total));
+		return !rc->piece_off && vsync_mcast_valid(data, pos, end, true);
 	}
 	if (!count)
 		return false;
@@ -258,8 +294,15 @@ static bool vsync_is_member(const struct vsync_ring *r, u32 id)
 	return false;
 }
 
-static void vsync_hdr_fill(struct vsync_ring *r, struct vsync_hdr *h, u8 type,
-			   unsigned int len)
+/**
+ * vsync_hdr_fill() - fill in the vsync header of a frame of our ring
+ * @r: the ring
+ * @h: the header
+ * @type: VSYNC_FT_*
+ * @len: the frame's length, this header included
+ */
+void vsync_hdr_fill(struct vsync_ring *r, struct vsync_hdr *h, u8 type,
+		    unsigned int len)
 {
 	h->version = VSYNC_PROTOCOL_VERSION;
 	h->type = type;
@@ -520,45 +563,6 @@ void vsync_srp_deliver(struct vsync_ring *r, struct vsync_store *s,
 /* Receiving message frames                                            */
 /* ------------------------------------------------------------------ */
 
-/* A recovery frame carries a frame of an old ring: put it in old_store. */
-static void vsync_recovery_unwrap(struct vsync_ring *r, struct sk_buff *skb)
-{
-	unsigned int off = sizeof(struct vsync_hdr) + sizeof(struct vsync_mcast);
-	const struct vsync_recov *rc = (void *)(skb->data + off);
-	const struct vsync_mcast *inner;
-	unsigned int inner_len;
-	struct vsync_hdr *h;
-	struct sk_buff *f;
-	u64 seq;
-
-	if (ntohl(rc->old_rep) != r->old_id.rep ||
-	    be64_to_cpu(rc->old_seq) != r->old_id.seq)
-		return;		/* another old ring's: not ours to hold */
-	off += sizeof(*rc);
-	inner = (const void *)(skb->data + off);
-	inner_len = skb->len - off;
-	seq = be64_to_cpu(inner->seq);
-	if (!vsync_store_window(&r->old_store, seq) ||
-	    vsync_store_get(&r->old_store, seq) || seq <= r->old_store.aru)
-		return;
-	f = alloc_skb(sizeof(*h) + inner_len, GFP_ATOMIC);
-	if (!f) {
-		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-		return;
-	}
-	h = skb_put(f, sizeof(*h));
-	h->version = VSYNC_PROTOCOL_VERSION;
-	h->type = VSYNC_FT_MCAST;
-	h->flags = 0;
-	h->len = htonl(sizeof(*h) + inner_len);
-	h->src = inner->origin;
-	h->ring_rep = rc->old_rep;
-	h->ring_seq = rc->old_seq;
-	skb_put_data(f, inner, inner_len);
-	if (vsync_store_put(&r->old_store, seq, f))
-		kfree_skb(f);
-}
-
 /**
  * vsync_srp_rcv_mcast() - a message frame arrived
  * @r: the ring, locked
@@ -607,11 +611,12 @@ void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb)
 		r->tok_sent = false;
 		vsync_ring_timer_stop(r, VSYNC_T_RETRANS);
 	}
-	if (ntohs(m->flags) & VSYNC_MF_RECOVERY) {
-		if (r->state == VSYNC_STATE_RECOVERY)
-			vsync_recovery_unwrap(r, skb);
+	if (r->state == VSYNC_STATE_RECOVERY) {
+		vsync_recov_take(r, r->tok.seq);
 		return;
 	}
+	if (ntohs(m->flags) & VSYNC_MF_RECOVERY)
+		return;
 	if (r->state == VSYNC_STATE_OPERATIONAL ||
 	    r->state == VSYNC_STATE_GATHER)
 		vsync_srp_deliver(r, s, s->aru, r->safe);
@@ -948,50 +953,6 @@ headers:
 	return f;
 }
 
-/* Wraps a frame of our old ring for sending again on the new one. */
-static struct sk_buff *vsync_build_recovery(struct vsync_ring *r, u64 seq)
-{
-	struct sk_buff *old = __skb_dequeue(&r->recovery_q);
-	unsigned int inner_len, len;
-	struct vsync_recov *rc;
-	struct vsync_mcast *m;
-	struct sk_buff *f;
-
-	if (!old)
-		return NULL;
-	inner_len = old->len - sizeof(struct vsync_hdr);
-	len = sizeof(struct vsync_hdr) + sizeof(*m) + sizeof(*rc) + inner_len;
-	/*
-	 * The old ring's frames fit its members; a member that joined with a
-	 * smaller MTU may not take this one (recovery frames are not split).
-	 */
-	if (len > r->frame_mtu)
-		net_warn_ratelimited("vsync %u: %s: a recovery frame of %u bytes is larger than the ring's frames (%u): a member with a smaller MTU may not receive it\n",
-				     r->node_id, r->dev->name, len,
-				     r->frame_mtu);
-	f = vsync_frame_alloc(r, len, GFP_ATOMIC);
-	if (!f) {
-		vsync_count(r, VSYNC_A_STATS_DROP_NOMEM);
-		__skb_queue_head(&r->recovery_q, old);
-		return NULL;
-	}
-	vsync_hdr_fill(r, skb_put(f, sizeof(struct vsync_hdr)), VSYNC_FT_MCAST,
-		       len);
-	m = skb_put(f, sizeof(*m));
-	m->seq = cpu_to_be64(seq);
-	m->origin = htonl(r->node_id);
-	m->flags = htons(VSYNC_MF_RECOVERY);
-	m->count = 0;
-	rc = skb_put(f, sizeof(*rc));
-	rc->old_rep = htonl(r->old_id.rep);
-	rc->reserved = 0;
-	rc->old_seq = cpu_to_be64(r->old_id.seq);
-	skb_copy_bits(old, sizeof(struct vsync_hdr), skb_put(f, inner_len),
-		      inner_len);
-	kfree_skb(old);
-	return f;
-}
-
 /* Sends a stored frame again; its origin stays, the sender is us. */
 static void vsync_resend(struct vsync_ring *r, struct sk_buff *stored)
 {
@@ -1111,7 +1072,7 @@ static u32 vsync_backlog(const struct vsync_ring *r)
 		    (u64)skb_queue_len(&r->sendq) *
 		    (sizeof(struct vsync_entry) + 4);
 
-	return DIV_ROUND_UP_ULL(bytes, room) + skb_queue_len(&r->recovery_q);
+	return DIV_ROUND_UP_ULL(bytes, room) + vsync_recov_left(r);
 }
 
 /*
@@ -1122,14 +1083,21 @@ static u32 vsync_backlog(const struct vsync_ring *r)
  * retransmission cannot help, so we go to gather and return true (the
  * token stops here). The new ring's recovery delivers what anyone holds
  * and skips the rest, the same at every member.
+ *
+ * In recovery, a member whose bit in recov_mask stays while nothing is
+ * sent (it is out of memory, or its pieces of large old frames would not
+ * fit the store's window) stalls the ring as surely. Going back to gather
+ * keeps what was recovered so far, so the next recovery has less to do.
  */
 static bool vsync_check_stall(struct vsync_ring *r, const struct vsync_tok *t)
 {
 	unsigned long ms = VSYNC_STALL_MIN_MS + r->cfg.token_timeout;
+	bool stuck = t->aru != t->seq ||
+		     (r->state == VSYNC_STATE_RECOVERY && t->recov_mask);
 
-	if (t->aru == t->seq || t->aru != r->stall_aru || !r->stall_visits) {
+	if (!stuck || t->aru != r->stall_aru || !r->stall_visits) {
 		r->stall_aru = t->aru;
-		r->stall_visits = t->aru != t->seq;
+		r->stall_visits = stuck;
 		r->stall_since = jiffies;
 		return false;
 	}
@@ -1137,7 +1105,11 @@ static bool vsync_check_stall(struct vsync_ring *r, const struct vsync_tok *t)
 	    time_before(jiffies, r->stall_since + msecs_to_jiffies(ms)))
 		return false;
 	vsync_count(r, VSYNC_A_STATS_RECV_STALLS);
-	if (net_ratelimit())
+	if (t->aru == t->seq && net_ratelimit())
+		netdev_warn(r->dev, "vsync %u: ring %u:%llu: recovery went no further in %d token rotations (members %#x); forming a new ring\n",
+			    r->node_id, r->id.rep, r->id.seq, r->stall_visits,
+			    t->recov_mask);
+	else if (net_ratelimit())
 		netdev_warn(r->dev, "vsync %u: ring %u:%llu: nobody received frame %llu in %d token rotations; forming a new ring\n",
 			    r->node_id, r->id.rep, r->id.seq, t->aru + 1,
 			    r->stall_visits);
@@ -1199,7 +1171,7 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 		    seq - t->aru >= VSYNC_STORE_SIZE / 2)
 			break;
 		if (recovery)
-			f = vsync_build_recovery(r, seq);
+			f = vsync_recov_build(r, seq);
 		else if (r->state == VSYNC_STATE_OPERATIONAL)
 			f = vsync_build_frame(r, seq);
 		else
@@ -1224,7 +1196,8 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	t->backlog = vsync_fc_replace(t->backlog, r->backlog_last, backlog);
 	r->backlog_last = backlog;
 	if (recovery && me >= 0) {
-		if (skb_queue_empty(&r->recovery_q))
+		vsync_recov_take(r, t->seq);
+		if (!vsync_recov_pending(r))
 			t->recov_mask &= ~BIT(me);
 		else
 			t->recov_mask |= BIT(me);
@@ -1588,7 +1561,7 @@ void vsync_srp_reset(struct vsync_ring *r)
 	vsync_store_reset(&r->old_store);
 	vsync_srp_reasm_reset(r);
 	vsync_group_reset(r);
-	__skb_queue_purge(&r->recovery_q);
+	vsync_recov_reset(r);
 	__skb_queue_purge(&r->sendq);
 	r->sendq_bytes = 0;
 	r->send_off = 0;

@@ -29,7 +29,7 @@ done <<<"$fields"
 version=${got[version:string]-}
 check_match "$version" '^[0-9]+\.[0-9]+\.[0-9]+' "version (a string)"
 check_eq "${got[family:number]-}" "$(vsync_family)" "family (a number)"
-check_eq "${got[protocol:number]-}" 1 "protocol (a number)"
+check_eq "${got[protocol:number]-}" 2 "protocol (a number)"
 check_match "${got[rings:number]-}" '^[0-9]+$' "rings (a number)"
 if [[ -r $VSYNC_SYSFS/version ]]; then
 	check_eq "$version" "$(read_file "$VSYNC_SYSFS/version")" \

@@ -18,7 +18,7 @@ static const enum mnl_attr_data_type info_policy[VSYNC_A_INFO_MAX + 1] = {
 	[VSYNC_A_INFO_RINGS]	= MNL_TYPE_U32,
 };
 
-/* "vsync 0.1.0 family 19 protocol 1 rings 0" */
+/* "vsync 0.1.0 family 19 protocol 2 rings 0" */
 static void print_info(const struct nlattr **tb)
 {
 	print_open_object(NULL);

@@ -44,6 +44,7 @@ static const char *const stats_names[VSYNC_A_STATS_MAX + 1] = {
 	[VSYNC_A_STATS_BUNDLES_IN]		= "bundles_in",
 	[VSYNC_A_STATS_PAGES_REUSED]		= "pages_reused",
 	[VSYNC_A_STATS_PAUSES]			= "pauses",
+	[VSYNC_A_STATS_RECOVERY_PIECES]		= "recovery_pieces",
 };
 
 void stats_print(const struct nlattr *stats, bool all)

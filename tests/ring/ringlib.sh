@@ -634,7 +634,8 @@ s = r.get("stats", {})
 keys = ["frames_in", "frames_out", "msgs_sent", "msgs_delivered",
         "retransmits", "rtr_requests", "token_rotations",
         "token_retransmits", "token_losses", "view_changes", "recv_stalls",
-        "bundles_out", "bundles_in", "pages_reused", "pauses"]
+        "bundles_out", "bundles_in", "pages_reused", "pauses",
+        "recovery_pieces"]
 drops = ["%s=%d" % (k[5:], v) for k, v in sorted(s.items())
          if k.startswith("drop_") and v]
 print("# node %s: %s %s:%s members %s" % (sys.argv[1], r.get("state"),

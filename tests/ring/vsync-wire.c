@@ -507,6 +507,34 @@ static struct vsync_entry *entry(struct frame *f, uint32_t len, uint16_t fl)
 	return e;
 }
 
+/*
+ * Recovery frame @seq for old frame 1 of @count entries: whole (@total 0),
+ * else a piece of @n bytes at @off of @total bytes of entries. Returns the
+ * old frame's vsync_mcast.
+ */
+static struct vsync_mcast *recov(struct frame *f, uint64_t seq, uint16_t off,
+				 uint16_t total, uint16_t count, size_t n)
+{
+	struct vsync_recov *rc;
+	struct vsync_mcast *m;
+
+	m = mcast(f, seq);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	rc = put(f, sizeof(*rc));
+	rc->piece_off = htons(off);
+	rc->piece_total = htons(total);
+	m = put(f, sizeof(*m));
+	m->seq = htobe64(1);
+	m->origin = htonl(ring.member);
+	m->count = htons(count);
+	if (total)
+		put(f, n);
+	else
+		entry(f, 8, VSYNC_EF_FIRST | VSYNC_EF_LAST);
+	finish(f);
+	return m;
+}
+
 /* A message frame with one whole 8-byte message. */
 static struct vsync_mcast *mcast_one(struct frame *f, uint64_t seq)
 {
@@ -650,7 +678,9 @@ static void cmd_bad(void)
 	f.len = 10;
 	bad(&f, SHORT, "10 bytes");
 	for (i = 0; i < 3; i++) {
-		static const uint8_t v[] = { 0, 2, 255 };
+		static const uint8_t v[] = {
+			0, VSYNC_PROTOCOL_VERSION + 1, 255
+		};
 
 		mcast_one(&f, far);
 		h->version = v[i];
@@ -750,6 +780,22 @@ static void cmd_bad(void)
 	put(&f, sizeof(struct vsync_recov));
 	finish(&f);
 	bad(&f, MALFORMED, "recovery frame inside a recovery frame");
+	recov(&f, ring.seq + 1, 8, 0, 1, 0);
+	bad(&f, MALFORMED, "whole recovery frame with a piece's offset");
+	recov(&f, ring.seq + 1, 0, 100, 1, 0);
+	bad(&f, MALFORMED, "recovery piece without bytes of its frame");
+	recov(&f, ring.seq + 1, 200, 100, 1, 8);
+	bad(&f, MALFORMED, "recovery piece that starts past its frame");
+	recov(&f, ring.seq + 1, 96, 100, 1, 8);
+	bad(&f, MALFORMED, "recovery piece that runs past its frame");
+	recov(&f, ring.seq + 1, 0, 100, 0, 8);
+	bad(&f, MALFORMED, "recovery piece of a frame without entries");
+	m = recov(&f, ring.seq + 1, 0, 100, 1, 8);
+	m->flags = htons(VSYNC_MF_RECOVERY);
+	bad(&f, MALFORMED, "recovery piece of a recovery frame");
+	m = recov(&f, ring.seq + 1, 0, 100, 1, 8);
+	m->seq = 0;
+	bad(&f, MALFORMED, "recovery piece of old frame 0");
 	mcast_one(&f, far);
 	bad(&f, SEQ, "sequence number past the window");
 	/*
@@ -759,6 +805,9 @@ static void cmd_bad(void)
 	 */
 	mcast_one(&f, ring.seq + 3000);
 	bad(&f, SEQ, "message frame numbered past the token");
+	/* The last piece of a frame: valid, so held like the frame above. */
+	recov(&f, ring.seq + 3001, 92, 100, 1, 8);
+	bad(&f, SEQ, "recovery piece numbered past the token");
 
 	/* Tokens: broadcast, so every member checks them. */
 	hdr(&f, VSYNC_FT_TOKEN, ring.member);
@@ -1040,7 +1089,7 @@ static void mutate(struct frame *f)
 			break;
 		}
 	}
-	if (random() % 4)	/* keep most a frame of version 1 */
+	if (random() % 4)	/* keep most a frame of our version */
 		f->b[0] = VSYNC_PROTOCOL_VERSION;
 }
 

@@ -130,7 +130,7 @@
 /** VSYNC_ETHERTYPE - default EtherType of vsync frames (IEEE local exp.) */
 #define VSYNC_ETHERTYPE		0x88B5
 /** VSYNC_PROTOCOL_VERSION - version byte carried in every frame */
-#define VSYNC_PROTOCOL_VERSION	1
+#define VSYNC_PROTOCOL_VERSION	2
 /** VSYNC_HWADDR_MAX - longest hardware address (InfiniBand) */
 #define VSYNC_HWADDR_MAX	20
 /** VSYNC_GROUP_MAX - size of a group name including its terminating NUL */
@@ -316,7 +316,8 @@ enum vsync_a_member {
  * @VSYNC_A_STATS_DUPLICATE_NODE_ID: frames from another node using our id
  * @VSYNC_A_STATS_RECV_STALLS: new rings started because no member received
  *	the next frame while the token went round many times (frames nobody
- *	holds, e.g. after a forged token)
+ *	holds, e.g. after a forged token), or because recovery went no
+ *	further in as many rotations (a member out of memory)
  * @VSYNC_A_STATS_BUNDLES_OUT: bundles sent: runs of frames that left as
  *	one skb (fraglist GSO) because the device carries them
  * @VSYNC_A_STATS_BUNDLES_IN: bundles received; their frames count in
@@ -331,6 +332,9 @@ enum vsync_a_member {
  *	lateness does not count against the timeout. Counted only while one
  *	of the two runs (not while a ring of one is operational); a shorter
  *	pause is not counted
+ * @VSYNC_A_STATS_RECOVERY_PIECES: recovery frames sent that carry a piece
+ *	of an old ring's frame, which was larger than the new ring's frames
+ *	(a member with a smaller MTU joined, or an MTU went down)
  */
 enum vsync_a_stats {
 	VSYNC_A_STATS_UNSPEC,
@@ -362,6 +366,7 @@ enum vsync_a_stats {
 	VSYNC_A_STATS_BUNDLES_IN,
 	VSYNC_A_STATS_PAGES_REUSED,
 	VSYNC_A_STATS_PAUSES,
+	VSYNC_A_STATS_RECOVERY_PIECES,
 
 	__VSYNC_A_STATS_MAX,
 	VSYNC_A_STATS_MAX = __VSYNC_A_STATS_MAX - 1
