@@ -328,6 +328,16 @@ void vsync_group_rcv_ctrl(struct vsync_ring *r, u32 origin, u32 port,
 	}
 	switch (ntohl(op)) {
 	case VSYNC_CTRL_JOIN:
+		/*
+		 * An old frame delivered in the transitional configuration
+		 * may hold the join of a member on a node that is gone: it
+		 * left with its node, as vsync_group_trans() made the others
+		 * leave. (After a merge, the SYNCs settle the members of a
+		 * node that came back from elsewhere.)
+		 */
+		if (r->group_trans &&
+		    vsync_memb_index(r->memb, r->n_memb, origin) < 0)
+			break;
 		g = vsync_group_find(&r->groups, group, true);
 		ret = g ? vsync_group_add(g, origin, port) : -ENOMEM;
 		if (ret < 0) {
@@ -386,6 +396,7 @@ void vsync_group_trans(struct vsync_ring *r, const u32 *trans, int n)
 	 * it names the view, since members from the other side of the merge
 	 * go back to theirs.
 	 */
+	r->group_trans = true;
 	r->view_from = r->syncing ? r->sync_from : r->old_id;
 	if (r->syncing) {
 		vsync_groups_free(&r->groups);
@@ -427,6 +438,7 @@ void vsync_group_regular(struct vsync_ring *r, bool merged)
 	struct sk_buff *sync;
 	int i;
 
+	r->group_trans = false;
 	vsync_groups_free(&r->groups_before);
 	if (!merged && !r->group_resync) {
 		r->syncing = false;
@@ -463,6 +475,7 @@ void vsync_group_reset(struct vsync_ring *r)
 	vsync_groups_free(&r->groups);
 	vsync_groups_free(&r->groups_before);
 	r->syncing = false;
+	r->group_trans = false;
 }
 
 /* ------------------------------------------------------------------ */

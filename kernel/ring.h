@@ -368,6 +368,8 @@ enum vsync_timer {
  * @view_from: the old ring that names our transitional views (see
  *	vsync_group_trans())
  * @group_resync: group state may differ from the others' (out of memory)
+ * @group_trans: at install, between the transitional configuration and
+ *	the regular one (vsync_group_trans() to vsync_group_regular())
  * @group_gen: bumped on every membership change, for consistent dumps;
  *	written under the lock, read without it (READ_ONCE) by the dump
  * @sync_pending: members whose SYNC is still to come
@@ -476,6 +478,7 @@ struct vsync_ring {
 	struct vsync_ring_id sync_from;
 	struct vsync_ring_id view_from;
 	bool group_resync;
+	bool group_trans;
 	u32 group_gen;
 	u32 sync_pending[VSYNC_MAX_NODES];
 	int n_sync_pending;

@@ -121,6 +121,7 @@ static bool opt_rt_fill;
 static bool opt_blocking;
 static int opt_family = -1;
 static bool opt_quiet;
+static const char *opt_join_after;
 
 /* State */
 static volatile sig_atomic_t sig_term, sig_go, sig_stop;
@@ -172,7 +173,10 @@ static void usage(void)
 "               that the ring's softirq work cannot stop us halfway\n"
 "  -B           blocking recvmsg() loop, receive only (no poll)\n"
 "  -f FAMILY    socket family (default: /sys/module/vsync/parameters/family)\n"
-"  -q           no summary on stderr\n");
+"  -q           no summary on stderr\n"
+"  -J GROUP     once the first message is sent, join GROUP at once with a\n"
+"               second socket, which is never read (its join follows that\n"
+"               message in the order)\n");
 	exit(1);
 }
 
@@ -730,17 +734,43 @@ static void enter_netns(const char *name)
 	close(nsfd);
 }
 
-static void setup_socket(void)
+static int new_socket(void)
+{
+	int s = socket(opt_family, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		die("socket(%d, SOCK_SEQPACKET): %s", opt_family,
+		    strerror(errno));
+	return s;
+}
+
+/* Joins socket @s to @group on our ring, or dies. */
+static void bind_group(int s, const char *group)
 {
 	struct sockaddr_vsync addr;
+
+	memset(&addr, 0, sizeof(addr));
+	addr.svs_family = opt_family;
+	if (opt_dev) {
+		addr.svs_ifindex = if_nametoindex(opt_dev);
+		if (!addr.svs_ifindex)
+			die("no device %s: %s", opt_dev, strerror(errno));
+	}
+	if (strlen(group) >= VSYNC_GROUP_MAX)
+		die("group name too long");
+	strcpy(addr.svs_group, group);
+	if (bind(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		die("bind to %s on %s: %s", group,
+		    opt_dev ? opt_dev : "the only ring", strerror(errno));
+}
+
+static void setup_socket(void)
+{
 	socklen_t optlen;
 	struct vsync_view *v;
 	int one = 1;
 
-	fd = socket(opt_family, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("socket(%d, SOCK_SEQPACKET): %s", opt_family,
-		    strerror(errno));
+	fd = new_socket();
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &opt_rcvbuf,
 		       sizeof(opt_rcvbuf)) < 0 &&
 	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt_rcvbuf,
@@ -753,20 +783,7 @@ static void setup_socket(void)
 	if (opt_safe &&
 	    setsockopt(fd, SOL_VSYNC, VSYNC_DELIVERY, &one, sizeof(one)) < 0)
 		die("VSYNC_DELIVERY: %s", strerror(errno));
-
-	memset(&addr, 0, sizeof(addr));
-	addr.svs_family = opt_family;
-	if (opt_dev) {
-		addr.svs_ifindex = if_nametoindex(opt_dev);
-		if (!addr.svs_ifindex)
-			die("no device %s: %s", opt_dev, strerror(errno));
-	}
-	if (strlen(opt_group) >= VSYNC_GROUP_MAX)
-		die("group name too long");
-	strcpy(addr.svs_group, opt_group);
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
-		die("bind to %s on %s: %s", opt_group,
-		    opt_dev ? opt_dev : "the only ring", strerror(errno));
+	bind_group(fd, opt_group);
 
 	optlen = sizeof(my_node);
 	if (getsockopt(fd, SOL_VSYNC, VSYNC_NODE_ID, &my_node, &optlen) < 0)
@@ -854,7 +871,7 @@ int main(int argc, char **argv)
 	bool ready = false, going = false, wait_out = false;
 	int opt, ret, i;
 
-	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:m:FPBf:qh")) != -1) {
+	while ((opt = getopt(argc, argv, "N:d:g:n:s:x:r:So:w:W:Et:v:R:V:Yb:m:FPBf:qJ:h")) != -1) {
 		switch (opt) {
 		case 'N': opt_netns = optarg; break;
 		case 'd': opt_dev = optarg; break;
@@ -882,6 +899,7 @@ int main(int argc, char **argv)
 		case 'B': opt_blocking = true; break;
 		case 'f': opt_family = parse_u64(optarg, "family"); break;
 		case 'q': opt_quiet = true; break;
+		case 'J': opt_join_after = optarg; break;
 		default: usage();
 		}
 	}
@@ -997,6 +1015,9 @@ int main(int argc, char **argv)
 					wait_out = true;
 					break;
 				}
+				if (opt_join_after && sent == 1)
+					bind_group(new_socket(),
+						   opt_join_after);
 				if (opt_rate)
 					next_send += 1.0 / opt_rate;
 			}
