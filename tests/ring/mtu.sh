@@ -212,6 +212,7 @@ nodes_ready 30000 "${nodes[@]}"
 check_err $? "the nodes did not see a view of 3"
 nodes_go "${nodes[@]}"
 pieces=0
+malformed=$(stat_sum drop_malformed)
 for try in 1 2 3
 do
 	msleep 1500
@@ -234,6 +235,8 @@ do
 done
 [[ $pieces -gt 0 ]]
 check_err $? "no recovery frame went in pieces in three tries: no change found frames in flight"
+check_eq "$(stat_sum drop_malformed)" "$malformed" \
+	"frames dropped as malformed (pieces that did not fit together)"
 log_test "n3's MTU down to 1280 under traffic: the ring forms with frames of 1280"
 
 msleep 1500
