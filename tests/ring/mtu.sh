@@ -111,6 +111,23 @@ round()
 	printf '%s\n' "$logs"
 }
 
+# open_end WHAT: the end of a round that sends until told (-n inf): one
+# view of all, the nodes stop and finish (after WHAT), the logs hold.
+open_end()
+{
+	local logs
+
+	wait_views 20000 "$all" "${nodes[@]}"
+	check_err $? "the nodes' sockets do not share a view of 1,2,3"
+	nodes_stop "${nodes[@]}"
+	nodes_wait -t 30000 "${nodes[@]}"
+	check_err $? "a node did not finish after $1"
+	logs=$(check_logs --from-start "${nodes[@]}")
+	check_err $? "the logs break virtual synchrony or the order"
+	printf '%s\n' "$logs"
+	[[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
+}
+
 ring_setup 3 || fail_all "cannot create the topology"
 BASE=$RING_WORK
 defer bundle_on
@@ -182,15 +199,7 @@ ip link set v3 mtu 1500
 check_err $? "cannot mend v3"
 busywait 30000 ring_show_check "$all" "${nodes[@]}" >/dev/null
 check_err $? "no ring of 1,2,3 after v3 was mended: $(ring_show_check "$all" "${nodes[@]}")"
-wait_views 20000 "$all" "${nodes[@]}"
-check_err $? "the nodes' sockets do not share a view of 1,2,3"
-nodes_stop "${nodes[@]}"
-nodes_wait -t 30000 "${nodes[@]}"
-check_err $? "a node did not finish after v3 was mended"
-logs=$(check_logs --from-start "${nodes[@]}")
-check_err $? "the logs break virtual synchrony or the order"
-printf '%s\n' "$logs"
-[[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
+open_end "v3 was mended"
 log_test "v3's MTU 1400 for $PORT_MS ms: views and order hold, one ring after"
 
 # ------------------------------------------------------------------
@@ -240,15 +249,7 @@ check_eq "$(stat_sum drop_malformed)" "$malformed" \
 log_test "n3's MTU down to 1280 under traffic: the ring forms with frames of 1280"
 
 msleep 1500
-wait_views 20000 "$all" "${nodes[@]}"
-check_err $? "the nodes' sockets do not share a view of 1,2,3"
-nodes_stop "${nodes[@]}"
-nodes_wait -t 30000 "${nodes[@]}"
-check_err $? "a node did not finish after n3's MTU went down"
-logs=$(check_logs --from-start "${nodes[@]}")
-check_err $? "the logs break virtual synchrony or the order"
-printf '%s\n' "$logs"
-[[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
+open_end "n3's MTU went down"
 log_test "the old ring's frames went in pieces: views and order hold"
 
 splats=$(kmsg_splats "$(kmsg_since)")
