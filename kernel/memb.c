@@ -611,11 +611,8 @@ static void vsync_recovery_enter(struct vsync_ring *r)
 	r->n_old_memb = r->n_memb;
 
 	/* Ours above the lowest aru go again if others come from our ring. */
-	if (others)
-		vsync_recov_start(r, max(r->low_aru, r->old_store.base) + 1,
-				  r->old_store.high);
-	else
-		vsync_recov_reset(r);
+	vsync_recov_start(r, max(r->low_aru, r->old_store.base) + 1,
+			  others ? r->old_store.high : 0);
 
 	r->id = r->new_id;
 	for (i = 0; i < r->n_new; i++)

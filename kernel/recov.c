@@ -80,12 +80,12 @@ void vsync_recov_reset(struct vsync_ring *r)
  * @r: the ring, locked
  *
  * Return: an estimate for the token's demand; a frame that goes in pieces
- * counts once.
+ * counts once. (@recov_next never passes @recov_end, and they are at most
+ * the store's window apart.)
  */
 u32 vsync_recov_left(const struct vsync_ring *r)
 {
-	return r->recov_next < r->recov_end ?
-	       min_t(u64, r->recov_end - r->recov_next, U32_MAX) : 0;
+	return r->recov_end - r->recov_next;
 }
 
 /**
