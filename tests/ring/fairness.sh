@@ -44,7 +44,9 @@
 #  - in the last round, the senders stop together: their last messages
 #    come within COUNT deliveries of each other at n1 (vsync-node left
 #    SIGUSR2 pending while ppoll() always found its socket ready, and a
-#    node went on alone for 4000 to 23000 deliveries);
+#    node went on alone for 4000 to 23000 deliveries; and the shell,
+#    preempted by each sender it woke, once signalled them over more than
+#    a second: nodes_signal now does it in one kill at real-time priority);
 #  - the senders finish together (not in the last round, where half start
 #    late): at n1, no sender's last message comes before two thirds of
 #    all deliveries. Shares follow queues, so

@@ -413,16 +413,29 @@ nodes_ready()
 	done
 }
 
-# nodes_signal SIG I...
+# nodes_signal SIG I...: signal the nodes I at once. Each signal wakes a
+# node that may preempt this shell; with 16 busy senders on two CPUs the
+# shell then waited its turn between kills, and the nodes took SIGUSR2 in
+# groups of two or three over more than a second (fairness.sh's late
+# round, seen in CI: the last messages of senders 1..16 came in that
+# order, 779 deliveries apart). So several nodes get their signals from
+# one kill, with the shell at real-time priority meanwhile.
 nodes_signal()
 {
-	local sig=$1 i
+	local sig=$1 i pids=()
 
 	shift
 	for i in "$@"
 	do
-		[[ -n ${NODE_PID[i]-} ]] && kill "-$sig" "${NODE_PID[i]}" 2>/dev/null
+		[[ -n ${NODE_PID[i]-} ]] && pids+=("${NODE_PID[i]}")
 	done
+	((${#pids[@]})) || return 0
+	if ((${#pids[@]} > 1)) && chrt -f -p 50 $$ 2>/dev/null; then
+		kill "-$sig" "${pids[@]}" 2>/dev/null
+		chrt -o -p 0 $$
+	else
+		kill "-$sig" "${pids[@]}" 2>/dev/null
+	fi
 	return 0
 }
 
