@@ -284,16 +284,6 @@ bool vsync_mcast_valid(const u8 *data, unsigned int pos, unsigned int end,
 	return pos == end;
 }
 
-static bool vsync_is_member(const struct vsync_ring *r, u32 id)
-{
-	int i;
-
-	for (i = 0; i < r->n_memb; i++)
-		if (r->memb[i].id == id)
-			return true;
-	return false;
-}
-
 /**
  * vsync_hdr_fill() - fill in the vsync header of a frame of our ring
  * @r: the ring
@@ -589,8 +579,8 @@ void vsync_srp_rcv_mcast(struct vsync_ring *r, struct sk_buff *skb)
 		goto drop_quiet;
 	why = VSYNC_A_STATS_DROP_SENDER;
 	m = vsync_mcast_of(skb);
-	if (!vsync_is_member(r, ntohl(h->src)) ||
-	    !vsync_is_member(r, ntohl(m->origin)))
+	if (vsync_memb_index(r->memb, r->n_memb, ntohl(h->src)) < 0 ||
+	    vsync_memb_index(r->memb, r->n_memb, ntohl(m->origin)) < 0)
 		goto drop;
 	why = VSYNC_A_STATS_DROP_MALFORMED;
 	if (!vsync_mcast_valid(skb->data, sizeof(*h), skb->len, false))

@@ -5,7 +5,7 @@
  * output on a machine without vsync.ko. Linked into fake-vsyncadm only.
  *
  * The canned "kernel":
- *   info:           vsync 0.1.0 family 42 protocol 1 rings 2
+ *   info:           vsync 0.1.0 family 42 protocol 2 rings 2
  *   ring dump:      rings eth0 (3 members, this node is 3) and q"1 (no
  *                   members, no stats); FAKE_RINGS=0 makes it empty
  *   ring get:       eth0 exists, anything else is ENODEV
@@ -124,7 +124,7 @@ static struct nlmsghdr *info_msg(void)
 
 	mnl_attr_put_strz(nlh, VSYNC_A_INFO_VERSION, "0.1.0");
 	mnl_attr_put_u32(nlh, VSYNC_A_INFO_FAMILY, 42);
-	mnl_attr_put_u32(nlh, VSYNC_A_INFO_PROTOCOL, 1);
+	mnl_attr_put_u32(nlh, VSYNC_A_INFO_PROTOCOL, VSYNC_PROTOCOL_VERSION);
 	mnl_attr_put_u32(nlh, VSYNC_A_INFO_RINGS, 2);
 	return nlh;
 }

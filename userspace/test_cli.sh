@@ -189,9 +189,9 @@ fi
 
 # ---- output of each command (fake kernel) ------------------------------
 expect 0 some empty "info" -- $FAKE info
-same "$out" "vsync 0.1.0 family 42 protocol 1 rings 2" "info text"
+same "$out" "vsync 0.1.0 family 42 protocol 2 rings 2" "info text"
 expect 0 some empty "-j info" -- $FAKE -j info
-same "$out" '{"version":"0.1.0","family":42,"protocol":1,"rings":2}' \
+same "$out" '{"version":"0.1.0","family":42,"protocol":2,"rings":2}' \
 	"info JSON"
 expect 0 some empty "-j -p info" -- $FAKE -j -p info
 valid_json "info pretty JSON"
@@ -319,7 +319,7 @@ has "$out" '[{"version":"0.1.0",' "batch JSON: info first"
 has "$out" '},null,null,[{"ifindex":2' "batch JSON: null for add and the failure"
 expect 1 some some "-j batch from stdin with a bad line" -- \
 	$FAKE -j -b - <<<$'info\nring bogus\ninfo'
-same "$out" '[{"version":"0.1.0","family":42,"protocol":1,"rings":2},null]' \
+same "$out" '[{"version":"0.1.0","family":42,"protocol":2,"rings":2},null]' \
 	"batch JSON stays valid when it stops"
 expect 1 some some "monitor is refused in a batch" -- $FAKE -j -b - <<<"monitor"
 expect 4 empty some "batch file missing: exit 4" -- $FAKE -b "$tmp/none"
