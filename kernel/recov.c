@@ -72,6 +72,7 @@ void vsync_recov_reset(struct vsync_ring *r)
 	r->recov_end = 0;
 	r->recov_off = 0;
 	r->recov_done = 0;
+	r->recov_lost = false;
 	__skb_queue_purge(&r->recov_partial);
 }
 
@@ -92,12 +93,17 @@ u32 vsync_recov_left(const struct vsync_ring *r)
  * vsync_recov_pending() - does this node still have recovery work?
  * @r: the ring, locked, in recovery
  *
- * Return: true while frames are left to send again, or frames of the new
- * ring that it holds are not yet taken in (out of memory).
+ * Return: true while frames are left to send again, frames of the new
+ * ring that it holds are not yet taken in (out of memory), or an old frame
+ * is only in part here. Honest members send every piece of a frame, so a
+ * part stays only if pieces were forged; and a frame given up would leave
+ * a hole that the others do not have. Then the ring cannot install, the
+ * stall rule forms it again, and the next recovery sends the frame again.
  */
 bool vsync_recov_pending(const struct vsync_ring *r)
 {
-	return vsync_recov_left(r) || r->recov_done < r->store.aru;
+	return vsync_recov_left(r) || r->recov_done < r->store.aru ||
+	       !skb_queue_empty(&r->recov_partial) || r->recov_lost;
 }
 
 /**
@@ -123,8 +129,14 @@ struct sk_buff *vsync_recov_build(struct vsync_ring *r, u64 seq)
 
 	for (; r->recov_next < r->recov_end; r->recov_next++) {
 		old = vsync_store_get(&r->old_store, r->recov_next);
-		if (old)
+		/*
+		 * The old ring's own recovery frames are below every member's
+		 * aru unless a commit token lied; receivers refuse them.
+		 */
+		if (old && !(vsync_mcast_of(old)->flags &
+			     htons(VSYNC_MF_RECOVERY)))
 			break;
+		old = NULL;
 		r->recov_off = 0;
 	}
 	if (!old)
@@ -228,6 +240,7 @@ static int vsync_recov_piece(struct vsync_ring *r, const struct vsync_recov *rc,
 		if (off)
 			return 0;
 		vsync_recov_partial_drop(r, p);
+		r->recov_lost = true;
 		p = NULL;
 	}
 	if (!p) {
@@ -249,6 +262,7 @@ static int vsync_recov_piece(struct vsync_ring *r, const struct vsync_recov *rc,
 		if (skb_queue_len(&r->recov_partial) >= VSYNC_MAX_NODES) {
 			kfree_skb(__skb_dequeue(&r->recov_partial));
 			vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
+			r->recov_lost = true;
 		}
 		__skb_queue_tail(&r->recov_partial, p);
 	}
@@ -266,6 +280,7 @@ static int vsync_recov_piece(struct vsync_ring *r, const struct vsync_recov *rc,
 		/* Its pieces were valid one by one: forged or corrupt. */
 		vsync_count(r, VSYNC_A_STATS_DROP_MALFORMED);
 		kfree_skb(p);
+		r->recov_lost = true;
 		return 0;
 	}
 	if (vsync_store_put(&r->old_store, seq, p))
@@ -321,7 +336,11 @@ static int vsync_recov_unwrap(struct vsync_ring *r, const struct sk_buff *skb)
  *
  * Frames of the new ring are taken up to its aru, so that every member
  * takes the same frames in the same order. Out of memory, it stops and
- * goes on at the next call.
+ * goes on at the next call. Frames taken count as delivered in the new
+ * store: once every member holds them they are released, so recovery is
+ * not bounded by the store's window (every member sends again every old
+ * frame it holds: with a hole below them, three members' 8191 frames, or
+ * a few hundred large frames in pieces, are more than it holds).
  */
 void vsync_recov_take(struct vsync_ring *r, u64 upto)
 {
@@ -338,4 +357,5 @@ void vsync_recov_take(struct vsync_ring *r, u64 upto)
 		}
 		r->recov_done++;
 	}
+	r->store.delivered = r->recov_done;
 }

@@ -357,6 +357,8 @@ enum vsync_timer {
  * @recov_off: recovery: bytes of @recov_next's entries sent in pieces
  * @recov_done: recovery: frames of @store up to here are taken in
  * @recov_partial: recovery: old frames being put together from pieces
+ * @recov_lost: recovery: a frame being put together was given up (forged
+ *	or corrupt pieces); this ring cannot install
  * @sendq: messages from local sockets waiting for the token
  * @send_off: bytes of the head of @sendq already sent
  * @sendq_bytes: bytes in @sendq
@@ -466,6 +468,7 @@ struct vsync_ring {
 	u32 recov_off;
 	u64 recov_done;
 	struct sk_buff_head recov_partial;
+	bool recov_lost;
 
 	struct sk_buff_head sendq;
 	u32 send_off;

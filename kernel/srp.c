@@ -1220,10 +1220,10 @@ static void vsync_token_visit(struct vsync_ring *r, struct vsync_tok *t,
 	}
 	if (safe > r->safe)
 		r->safe = safe;
-	if (r->state == VSYNC_STATE_OPERATIONAL) {
+	if (r->state == VSYNC_STATE_OPERATIONAL)
 		vsync_srp_deliver(r, s, s->aru, r->safe);
-		vsync_store_release(s, r->safe);
-	}
+	/* In recovery, frames taken in count as delivered (recov.c). */
+	vsync_store_release(s, r->safe);
 
 	if (recovery)
 		vsync_memb_recovery_check(r, t);
