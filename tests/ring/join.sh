@@ -31,6 +31,8 @@ kmsg_mark
 
 old=(1 2 3)
 nodes=(1 2 3 4)
+# One of the first three sends for safe delivery.
+RING_SAFE=(2)
 
 ring_setup 4 || fail_all "cannot create the topology"
 ring_traffic "${old[@]}"

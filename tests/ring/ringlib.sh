@@ -560,18 +560,23 @@ view_times()
 # ring_traffic I...: the start of the traffic tests. A ring on each nI
 # (ring_add) and in each a vsync-node that sends ${RATE:-100} messages/s of
 # mixed sizes once told to (nodes_go), after a view of all of them; then
-# that view everywhere. Failures go to RET (check_err), which it returns.
+# that view everywhere. The nodes in the array RING_SAFE send for safe
+# delivery (check-logs then checks that too). Failures go to RET
+# (check_err), which it returns.
+RING_SAFE=()
 ring_traffic()
 {
-	local list i
+	local list i safe=()
 
 	list=$(IFS=,; echo "$*")
 	ring_add "$@"
 	check_err $? "vsyncadm ring add failed"
 	for i in "$@"
 	do
+		safe=()
+		[[ " ${RING_SAFE[*]} " == *" $i "* ]] && safe=(-S)
 		node_start "$i" -n inf -r "${RATE:-100}" \
-			-s 64,500,1500,3000,16 -v "$#" -Y -E
+			-s 64,500,1500,3000,16 -v "$#" -Y -E "${safe[@]}"
 	done
 	nodes_ready 30000 "$@"
 	check_err $? "no ring of $#"
