@@ -93,19 +93,27 @@ EOF
 check_err $? "cannot filter n3's traffic"
 nodes_go 1 2
 
-# in_recovery: n1's ring is in recovery.
+# stuck_at_100: n1's ring is in recovery, and n3's second filter dropped
+# a frame 100 (the first one drops the old ring's frames before it), so
+# frames 1 to 99 of the new ring were sent before.
 # shellcheck disable=SC2317 # called through busywait
-in_recovery()
+stuck_at_100()
 {
-	[[ $(ring_query 1 "r['state']") == recovery ]]
+	local hits
+
+	[[ $(ring_query 1 "r['state']") == recovery ]] || return 1
+	hits=$(tc -n n3 -s filter show dev eth0 ingress prio 2 |
+		awk '/Sent/ { print $4; exit }')
+	((${hits:-0} > 0))
 }
 
 # The stall rule forms the second ring after a token timeout; its
-# recovery takes frames 1 to 99 in a moment and then waits for 100.
-busywait 30000 in_recovery
-check_err $? "n1 did not go into recovery in 30 s"
-msleep 500
-log_test "n3 misses ring $id's frames: a new ring, in recovery"
+# recovery takes frames 1 to 99 in a moment and then waits for 100. A
+# few rotations more and they are safe in the new ring.
+busywait 30000 stuck_at_100
+check_err $? "n1's new ring did not get stuck in recovery at frame 100 in 30 s"
+msleep $((300 * TIME_SCALE))
+log_test "n3 misses ring $id's frames: a new ring, in recovery, stuck at 100"
 [[ $RET -ne 0 ]] && ring_stats "${nodes[@]}"
 
 # ------------------------------------------------------------------

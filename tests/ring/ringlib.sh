@@ -430,9 +430,11 @@ nodes_signal()
 		[[ -n ${NODE_PID[i]-} ]] && pids+=("${NODE_PID[i]}")
 	done
 	((${#pids[@]})) || return 0
-	if ((${#pids[@]} > 1)) && chrt -f -p 50 $$ 2>/dev/null; then
+	# -R: what the shell starts meanwhile (the chrt that puts it back)
+	# runs at normal priority.
+	if ((${#pids[@]} > 1)) && chrt -R -f -p 50 "$BASHPID" 2>/dev/null; then
 		kill "-$sig" "${pids[@]}" 2>/dev/null
-		chrt -o -p 0 $$
+		chrt -o -p 0 "$BASHPID"
 	else
 		kill "-$sig" "${pids[@]}" 2>/dev/null
 	fi
