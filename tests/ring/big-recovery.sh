@@ -43,12 +43,7 @@ ring_require
 kmsg_mark
 
 ring_setup 4 || fail_all "cannot create the topology"
-tc -n n1 -batch - >/dev/null 2>&1 <<-EOF ||
-	qdisc add dev eth0 clsact
-	filter add dev eth0 ingress prio 9 protocol 0x88b5 u32 match u8 0 0 at 0 action ok
-	qdisc del dev eth0 clsact
-EOF
-	skip_all "tc cannot filter with u32 here (CONFIG_NET_CLS_U32)"
+require_u32
 
 nodes=(1 2 3 4)
 survivors=(1 2 3)

@@ -169,6 +169,20 @@ ring_setup()
 	fi
 }
 
+# require_u32: skip the test unless tc filters with u32 and its ok/drop
+# actions (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_GACT), for the tests whose
+# filters read vsync headers behind an Ethernet header. After ring_setup:
+# it tries on n1's eth0.
+require_u32()
+{
+	tc -n n1 -batch - >/dev/null 2>&1 <<-EOF ||
+		qdisc add dev eth0 clsact
+		filter add dev eth0 ingress prio 9 protocol 0x88b5 u32 match u8 0 0 at 0 action ok
+		qdisc del dev eth0 clsact
+	EOF
+		skip_all "tc cannot filter with u32 here (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_GACT)"
+}
+
 # ring_teardown: stop the nodes, delete the namespaces and the bridge.
 ring_teardown()
 {
