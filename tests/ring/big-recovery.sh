@@ -38,8 +38,6 @@ COUNT=${RING_COUNT:-4000}
 SIZE=1000
 
 ring_require
-[[ $RING_MEDIA == ib ]] &&
-	skip_all "the tc filter reads Ethernet frames; the Ethernet run covers it"
 kmsg_mark
 
 ring_setup 4 || fail_all "cannot create the topology"

@@ -34,8 +34,6 @@ RING_TIMERS="token-timeout 2000 token-retransmit 20 join-timeout 20 consensus-ti
 source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 
 ring_require
-[[ $RING_MEDIA == ib ]] &&
-	skip_all "the tc filter reads Ethernet frames; the Ethernet run covers it"
 kmsg_mark
 
 nodes=(1 2 3)

@@ -51,20 +51,15 @@ source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 COUNT=${RING_COUNT:-60}
 SIZES=64,3000,1000,1380,9000,16
 PORT_MS=${MTU_PORT_MS:-8000}
-PARAM=/sys/module/vsync/parameters/bundle
 
 ring_require
 [[ $RING_MEDIA == ib ]] &&
 	skip_all "fake_ipoib devices all have one MTU; the Ethernet run covers it"
-[[ -w $PARAM ]] || fail_all "no $PARAM"
 kmsg_mark
 
 nodes=(1 2 3)
 members=("${nodes[@]}")	# stat_sum's nodes
 all=1,2,3
-
-# shellcheck disable=SC2317 # run by cleanup(), see defer
-bundle_on() { echo 1 >"$PARAM"; }
 
 # frame_mtus: every node's frame-mtu, "1:1400 2:1400 3:1400".
 frame_mtus()
@@ -130,8 +125,7 @@ open_end()
 
 ring_setup 3 || fail_all "cannot create the topology"
 BASE=$RING_WORK
-defer bundle_on
-echo 0 >"$PARAM"
+bundles_off
 ip link set v3 mtu 1400 && ip -n n3 link set eth0 mtu 1400
 check_err $? "cannot set n3's MTU"
 

@@ -40,20 +40,12 @@ source "${BASH_SOURCE[0]%/*}/ringlib.sh"
 COUNT=${RING_COUNT:-300}
 
 ring_require
-[[ $RING_MEDIA == ib ]] &&
-	skip_all "the tc filter reads Ethernet frames; the Ethernet run covers it"
 kmsg_mark
 
-# Frames one by one: a filter sees only the first frame of a bundle.
-PARAM=/sys/module/vsync/parameters/bundle
-[[ -w $PARAM ]] || fail_all "no $PARAM"
-# shellcheck disable=SC2317 # run by cleanup(), see defer
-bundle_on() { echo 1 >"$PARAM"; }
-
 ring_setup 3 || fail_all "cannot create the topology"
-defer bundle_on
-echo 0 >"$PARAM"
 require_u32
+# Frames one by one: a filter sees only the first frame of a bundle.
+bundles_off
 
 nodes=(1 2 3)
 ring_add "${nodes[@]}"

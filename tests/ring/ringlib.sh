@@ -169,18 +169,33 @@ ring_setup()
 	fi
 }
 
-# require_u32: skip the test unless tc filters with u32 and its ok/drop
-# actions (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_GACT), for the tests whose
-# filters read vsync headers behind an Ethernet header. After ring_setup:
-# it tries on n1's eth0.
+# require_u32: skip the test unless the ring is on Ethernet and tc filters
+# with u32 and its ok/drop actions (CONFIG_NET_CLS_U32,
+# CONFIG_NET_ACT_GACT), for the tests whose filters read vsync headers
+# behind an Ethernet header. After ring_setup: it tries on n1's eth0.
 require_u32()
 {
+	[[ $RING_MEDIA == ib ]] &&
+		skip_all "the tc filter reads Ethernet frames; the Ethernet run covers it"
 	tc -n n1 -batch - >/dev/null 2>&1 <<-EOF ||
 		qdisc add dev eth0 clsact
 		filter add dev eth0 ingress prio 9 protocol 0x88b5 u32 match u8 0 0 at 0 action ok
 		qdisc del dev eth0 clsact
 	EOF
 		skip_all "tc cannot filter with u32 here (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_GACT)"
+}
+
+# bundles_off: the module sends frames one by one until the test ends
+# (module parameter bundle=0; set back at cleanup). For tests that must
+# see every frame on the wire: a tc filter sees a bundle's first frame.
+BUNDLE_PARAM=/sys/module/vsync/parameters/bundle
+# shellcheck disable=SC2317 # run by cleanup(), see defer
+bundles_on() { echo 1 >"$BUNDLE_PARAM"; }
+bundles_off()
+{
+	[[ -w $BUNDLE_PARAM ]] || fail_all "no $BUNDLE_PARAM"
+	defer bundles_on
+	echo 0 >"$BUNDLE_PARAM"
 }
 
 # ring_teardown: stop the nodes, delete the namespaces and the bridge.
@@ -436,7 +451,7 @@ nodes_ready()
 # one kill, with the shell at real-time priority meanwhile.
 nodes_signal()
 {
-	local sig=$1 i pids=()
+	local sig=$1 i pids=() rt=0
 
 	shift
 	for i in "$@"
@@ -446,12 +461,9 @@ nodes_signal()
 	((${#pids[@]})) || return 0
 	# -R: what the shell starts meanwhile (the chrt that puts it back)
 	# runs at normal priority.
-	if ((${#pids[@]} > 1)) && chrt -R -f -p 50 "$BASHPID" 2>/dev/null; then
-		kill "-$sig" "${pids[@]}" 2>/dev/null
-		chrt -o -p 0 "$BASHPID"
-	else
-		kill "-$sig" "${pids[@]}" 2>/dev/null
-	fi
+	((${#pids[@]} > 1)) && chrt -R -f -p 50 "$BASHPID" 2>/dev/null && rt=1
+	kill "-$sig" "${pids[@]}" 2>/dev/null
+	((rt)) && chrt -o -p 0 "$BASHPID"
 	return 0
 }
 
