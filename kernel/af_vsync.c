@@ -506,11 +506,76 @@ static int vsync_cmsg_delivery(struct msghdr *msg, bool *safe)
 #define VSYNC_LINEAR_MAX	(SKB_WITH_OVERHEAD(2048) - VSYNC_MSG_HEADROOM)
 
 /*
+ * Waits for room in the send buffer, as sock_alloc_send_pskb() does.
+ * Return: 0, or the error for the sender.
+ */
+static int vsync_wait_wmem(struct sock *sk, bool noblock)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo = sock_sndtimeo(sk, noblock);
+	int err;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	for (;;) {
+		err = sock_error(sk);
+		if (err)
+			break;
+		err = -EPIPE;
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN)
+			break;
+		err = 0;
+		if (sk_wmem_alloc_get(sk) < READ_ONCE(sk->sk_sndbuf))
+			break;
+		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+/*
+ * A linear message's skb, with @len bytes of head in a page of the ring's
+ * pool (pages.c), which needs no zeroing, charged to the send buffer once
+ * there is room. NULL with *@err zero when the pool has no page free: the
+ * caller allocates the skb as usual.
+ */
+static struct sk_buff *vsync_msg_head(struct sock *sk, struct vsync_ring *r,
+				      unsigned int len, bool noblock, int *err)
+{
+	unsigned int size = SKB_DATA_ALIGN(len) +
+			    SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct sk_buff *skb;
+	void *head;
+
+	*err = vsync_wait_wmem(sk, noblock);
+	if (*err)
+		return NULL;
+	head = vsync_pages_head(r, size, sk->sk_allocation);
+	if (!head)
+		return NULL;
+	skb = build_skb(head, size);
+	if (!skb) {
+		skb_free_frag(head);
+		return NULL;
+	}
+	skb_set_owner_w(skb, sk);
+	return skb;
+}
+
+/*
  * A message is the group name, padded to 4 bytes, followed by the data. A
- * small one sits in the linear buffer, which costs a quarter of a page
- * fragment to allocate (and to zero, with init_on_alloc) and to charge to
- * the send buffer; its headroom and tailroom let it become a frame by
- * itself without a copy (vsync_build_frame()). Of a larger one, up to
+ * small one sits in the linear buffer, cut from a page of the ring's pool
+ * (else allocated, and zeroed with init_on_alloc, for a quarter of a page
+ * fragment), and charged to the send buffer; its headroom and tailroom let
+ * it become a frame by itself without a copy (vsync_build_frame()). Of a
+ * larger one, up to
  * VSYNC_PIECE of data sits in the head's page fragments, pages of the
  * ring's pool that need no zeroing when used again (pages.c); the rest
  * hangs on its frag_list in pieces that the head's destructor accounts
@@ -530,8 +595,17 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	struct sk_buff *skb, *piece, *tail = NULL;
 	unsigned int truesize;
 
-	skb = sock_alloc_send_pskb(sk, linear ? VSYNC_MSG_HEADROOM + nl +
-				   ALIGN(len, 4) : nl, 0, noblock, err, 0);
+	skb = NULL;
+	if (linear) {
+		skb = vsync_msg_head(sk, r, VSYNC_MSG_HEADROOM + nl +
+				     ALIGN(len, 4), noblock, err);
+		if (*err)
+			return NULL;
+	}
+	if (!skb)
+		skb = sock_alloc_send_pskb(sk, linear ? VSYNC_MSG_HEADROOM +
+					   nl + ALIGN(len, 4) : nl, 0, noblock,
+					   err, 0);
 	if (!skb)
 		return NULL;
 	memset(skb->cb, 0, sizeof(skb->cb));

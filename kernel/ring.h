@@ -145,11 +145,16 @@ struct vsync_config {
  * struct vsync_pages - pages for message data, used again once free
  * @lock: guards the rest
  * @next: the slot to look at first
+ * @head_page: the page small messages' heads are cut from, with a
+ *	reference of its own until it is used up, or NULL
+ * @head_off: where in @head_page the next head starts
  * @page: the pages, each with a reference of the pool's own, or NULL
  */
 struct vsync_pages {
 	struct mutex lock;	/* see above */
 	unsigned int next;
+	struct page *head_page;
+	unsigned int head_off;
 	struct page *page[VSYNC_PAGES];
 };
 
@@ -704,5 +709,6 @@ void vsync_pages_init(struct vsync_pages *p);
 void vsync_pages_uninit(struct vsync_pages *p);
 int vsync_pages_fill(struct vsync_ring *r, struct sk_buff *skb, size_t len,
 		     gfp_t gfp);
+void *vsync_pages_head(struct vsync_ring *r, unsigned int size, gfp_t gfp);
 
 #endif /* _VSYNC_RING_H */

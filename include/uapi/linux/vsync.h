@@ -322,9 +322,9 @@ enum vsync_a_member {
  *	one skb (fraglist GSO) because the device carries them
  * @VSYNC_A_STATS_BUNDLES_IN: bundles received; their frames count in
  *	@VSYNC_A_STATS_FRAMES_IN one by one
- * @VSYNC_A_STATS_PAGES_REUSED: pages for the data of large messages sent
- *	from this node that the ring used again, where a fresh page would
- *	have had to be zeroed
+ * @VSYNC_A_STATS_PAGES_REUSED: pages for the data of large messages, or
+ *	for the buffers of small ones, sent from this node that the ring
+ *	used again, where a fresh page would have had to be zeroed
  * @VSYNC_A_STATS_PAUSES: ticks of the token timer, or in gather of the
  *	consensus timer (every quarter of the timeout, at least 1 ms), that
  *	fired a quarter of the timeout late or more: the node was not run
