@@ -1977,12 +1977,64 @@ TEST_F_TIMEOUT(xfer, remote_sizes, 60)
 	free(buf);
 }
 
-/* The sizes of heads_held_by_readers: 1 KiB, near a full head, small. */
-static size_t head_len(int i)
+/*
+ * The rounds of the *_held_by_readers tests: N messages of LEN(round, i)
+ * bytes (at most MAX) from P1, first all sent while both members leave
+ * them unread, then all read and checked; twice. Return: the pages P1's
+ * ring used again in the second round.
+ */
+static uint64_t __held_by_readers(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(xfer) *self,
+				  const FIXTURE_VARIANT(xfer) *variant, int n,
+				  size_t max, size_t (*len)(int round, int i))
 {
-	static const size_t len[] = { 1024, 1400, 40 };
+	struct pair_arg pa = { .dev = "p0" };
+	uint64_t reused[3];
+	struct vsync_member ma;
+	struct view v;
+	int a, b, round, i;
+	char *buf;
 
-	return len[i % 3] - i / 3 % 4;
+	buf = malloc(max + 1);
+	ASSERT_NE(NULL, buf);
+	a = xopen_in(P1, self->c.group, 16 << 20);
+	next_view(a, 1, &v);
+	b = xopen_in(P2, self->c.group, 16 << 20);
+	next_view(b, 2, &v);
+	next_view(a, 2, &v);
+	ma = member_of(a);
+
+	ASSERT_EQ(0, in_ns(P1, pair_ifindex, &pa));
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
+		reused[round] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
+		for (i = 0; i < n; i++)
+			xsend(a, buf, len(round, i), 3, round * n + i);
+		for (i = 0; i < n; i++) {
+			expect_msg(b, buf, max + 1, ma, len(round, i), 3,
+				   round * n + i);
+			expect_msg(a, buf, max + 1, ma, len(round, i), 3,
+				   round * n + i);
+		}
+	}
+	ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
+	reused[2] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
+	TH_LOG("pages used again: %" PRIu64 " in the first round, %" PRIu64
+	       " in the second", reused[1] - reused[0],
+	       reused[2] - reused[1]);
+	expect_quiet(a, "the sender");
+	expect_quiet(b, "the receiver");
+	free(buf);
+	return reused[2] - reused[1];
+}
+
+#define held_by_readers(n, max, len) \
+	__held_by_readers(_metadata, self, variant, n, max, len)
+
+/* pages_held_by_readers: 9 pages each, a little less every time. */
+static size_t page_len(int round, int i)
+{
+	return 32768 + 1000 - round * 3000 - i;
 }
 
 /*
@@ -1996,99 +2048,31 @@ static size_t head_len(int i)
  */
 TEST_F_TIMEOUT(xfer, pages_held_by_readers, 120)
 {
-	enum { N = 96, LEN = 32768 + 1000 };
-	struct pair_arg pa = { .dev = "p0" };
-	uint64_t reused[3];
-	struct vsync_member ma;
-	struct view v;
-	char *buf;
-	int a, b, round, i;
+	/* 96 messages of 9 pages each; the pool holds 256 pages. */
+	EXPECT_LT(100, held_by_readers(96, page_len(0, 0), page_len));
+}
 
-	buf = malloc(LEN + 1);
-	ASSERT_NE(NULL, buf);
-	a = xopen_in(P1, self->c.group, 16 << 20);
-	next_view(a, 1, &v);
-	b = xopen_in(P2, self->c.group, 16 << 20);
-	next_view(b, 2, &v);
-	next_view(a, 2, &v);
-	ma = member_of(a);
+/* heads_held_by_readers: 1 KiB, near the largest linear one, small. */
+static size_t head_len(int round, int i)
+{
+	static const size_t len[] = { 1024, 1400, 40 };
 
-	ASSERT_EQ(0, in_ns(P1, pair_ifindex, &pa));
-	for (round = 0; round < 2; round++) {
-		ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
-		reused[round] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
-		for (i = 0; i < N; i++)
-			xsend(a, buf, LEN - round * 3000 - i, 3, round * N + i);
-		for (i = 0; i < N; i++) {
-			expect_msg(b, buf, LEN + 1, ma, LEN - round * 3000 - i,
-				   3, round * N + i);
-			expect_msg(a, buf, LEN + 1, ma, LEN - round * 3000 - i,
-				   3, round * N + i);
-		}
-	}
-	ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
-	reused[2] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
-	TH_LOG("pages used again: %" PRIu64 " in the first round, %" PRIu64
-	       " in the second", reused[1] - reused[0],
-	       reused[2] - reused[1]);
-	/* A message of 9 pages each; the pool holds 256 of them. */
-	EXPECT_LT(100, reused[2] - reused[1]);
-	expect_quiet(a, "the sender");
-	expect_quiet(b, "the receiver");
-	free(buf);
+	(void)round;
+	return len[i % 3] - i / 3 % 4;
 }
 
 /*
  * Small messages' heads are cut from the same pool pages, several to a
  * page (kernel/pages.c), and a page is used again only once every head cut
  * from it is free. Three times the pool is sent in messages of mixed sizes
- * (1 KiB, near the largest linear one, small: heads of three sizes share a
- * page) while both members leave them unread, then as much again once all
- * was read. Every message must arrive as sent, and the second round must
- * have used pages again.
+ * (heads of three sizes share a page) while both members leave them
+ * unread, then as much again once all was read. Every message must arrive
+ * as sent, and the second round must have used pages again.
  */
 TEST_F_TIMEOUT(xfer, heads_held_by_readers, 120)
 {
-	enum { N = 1600, LEN = 1400 };
-	struct pair_arg pa = { .dev = "p0" };
-	uint64_t reused[3];
-	struct vsync_member ma;
-	struct view v;
-	char *buf;
-	int a, b, round, i;
-
-	buf = malloc(LEN + 1);
-	ASSERT_NE(NULL, buf);
-	a = xopen_in(P1, self->c.group, 16 << 20);
-	next_view(a, 1, &v);
-	b = xopen_in(P2, self->c.group, 16 << 20);
-	next_view(b, 2, &v);
-	next_view(a, 2, &v);
-	ma = member_of(a);
-
-	ASSERT_EQ(0, in_ns(P1, pair_ifindex, &pa));
-	for (round = 0; round < 2; round++) {
-		ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
-		reused[round] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
-		for (i = 0; i < N; i++)
-			xsend(a, buf, head_len(i), 3, round * N + i);
-		for (i = 0; i < N; i++) {
-			expect_msg(b, buf, LEN + 1, ma, head_len(i), 3,
-				   round * N + i);
-			expect_msg(a, buf, LEN + 1, ma, head_len(i), 3,
-				   round * N + i);
-		}
-	}
-	ASSERT_EQ(0, in_ns(P1, pair_ring_get, &pa));
-	reused[2] = pa.ri.stats[VSYNC_A_STATS_PAGES_REUSED];
-	TH_LOG("pages used again: %" PRIu64 " in the first round, %" PRIu64
-	       " in the second", reused[1] - reused[0],
-	       reused[2] - reused[1]);
 	/* About three heads to a page; the pool holds 256 pages. */
-	EXPECT_LT(200, reused[2] - reused[1]);
-	expect_quiet(a, "the sender");
-	expect_quiet(b, "the receiver");
-	free(buf);
+	EXPECT_LT(200, held_by_readers(1600, 1400, head_len));
 }
 
 /*
