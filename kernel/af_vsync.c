@@ -541,10 +541,10 @@ static int vsync_wait_wmem(struct sock *sk, bool noblock)
 }
 
 /*
- * A linear message's skb, with @len bytes of head in a page of the ring's
- * pool (pages.c), which needs no zeroing, charged to the send buffer once
- * there is room. NULL with *@err zero when the pool has no page free: the
- * caller allocates the skb as usual.
+ * A linear message's skb of @len bytes of head, charged to the send buffer
+ * once there is room: the head in a page of the ring's pool (pages.c),
+ * which needs no zeroing, or allocated as usual when the pool has no page
+ * free. NULL with *@err set on failure.
  */
 static struct sk_buff *vsync_msg_head(struct sock *sk, struct vsync_ring *r,
 				      unsigned int len, bool noblock, int *err)
@@ -558,15 +558,15 @@ static struct sk_buff *vsync_msg_head(struct sock *sk, struct vsync_ring *r,
 	if (*err)
 		return NULL;
 	head = vsync_pages_head(r, size, sk->sk_allocation);
-	if (!head)
-		return NULL;
-	skb = build_skb(head, size);
-	if (!skb) {
+	if (head) {
+		skb = build_skb(head, size);
+		if (skb) {
+			skb_set_owner_w(skb, sk);
+			return skb;
+		}
 		skb_free_frag(head);
-		return NULL;
 	}
-	skb_set_owner_w(skb, sk);
-	return skb;
+	return sock_alloc_send_pskb(sk, len, 0, noblock, err, 0);
 }
 
 /*
@@ -575,12 +575,10 @@ static struct sk_buff *vsync_msg_head(struct sock *sk, struct vsync_ring *r,
  * (else allocated, and zeroed with init_on_alloc, for a quarter of a page
  * fragment), and charged to the send buffer; its headroom and tailroom let
  * it become a frame by itself without a copy (vsync_build_frame()). Of a
- * larger one, up to
- * VSYNC_PIECE of data sits in the head's page fragments, pages of the
- * ring's pool that need no zeroing when used again (pages.c); the rest
- * hangs on its frag_list in pieces that the head's destructor accounts
- * for, so one sock_wfree() releases the whole message from the send
- * buffer.
+ * larger one, up to VSYNC_PIECE of data sits in the head's page fragments,
+ * pages of the same pool; the rest hangs on its frag_list in pieces that
+ * the head's destructor accounts for, so one sock_wfree() releases the
+ * whole message from the send buffer.
  */
 static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 					    struct vsync_ring *r,
@@ -595,17 +593,11 @@ static struct sk_buff *vsync_sock_alloc_msg(struct sock *sk,
 	struct sk_buff *skb, *piece, *tail = NULL;
 	unsigned int truesize;
 
-	skb = NULL;
-	if (linear) {
+	if (linear)
 		skb = vsync_msg_head(sk, r, VSYNC_MSG_HEADROOM + nl +
 				     ALIGN(len, 4), noblock, err);
-		if (*err)
-			return NULL;
-	}
-	if (!skb)
-		skb = sock_alloc_send_pskb(sk, linear ? VSYNC_MSG_HEADROOM +
-					   nl + ALIGN(len, 4) : nl, 0, noblock,
-					   err, 0);
+	else
+		skb = sock_alloc_send_pskb(sk, nl, 0, noblock, err, 0);
 	if (!skb)
 		return NULL;
 	memset(skb->cb, 0, sizeof(skb->cb));

@@ -2064,10 +2064,11 @@ static size_t head_len(int round, int i)
 /*
  * Small messages' heads are cut from the same pool pages, several to a
  * page (kernel/pages.c), and a page is used again only once every head cut
- * from it is free. Three times the pool is sent in messages of mixed sizes
+ * from it is free. About twice the pool is sent in messages of mixed sizes
  * (heads of three sizes share a page) while both members leave them
- * unread, then as much again once all was read. Every message must arrive
- * as sent, and the second round must have used pages again.
+ * unread, so the pool comes round to pages still held; then as much again
+ * once all was read. Every message must arrive as sent, and the second
+ * round must have used pages again.
  */
 TEST_F_TIMEOUT(xfer, heads_held_by_readers, 120)
 {
