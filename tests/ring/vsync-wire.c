@@ -38,6 +38,9 @@
  *                 the member passed on at that visit (yet, for a rotation
  *                 or two, above what it released): the member must drop
  *                 them
+ *   piece SEQ     wait for recovery frame SEQ and send a copy that
+ *                 disagrees with it: the first piece of the same old
+ *                 frame, of another size (see cmd_piece())
  *   fuzz SEED N   learn the ring, collect the frames seen during -w
  *                 milliseconds and add one made-up frame of every type,
  *                 then send N random mutations of them (SEED: srandom)
@@ -122,7 +125,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: vsync-wire [options] frames COUNT | bad | split ID=HWADDR,... |\n"
-"       token ahead | token behind ID,... | fuzz SEED N\n"
+"       token ahead | token behind ID,... | fuzz SEED N | piece SEQ\n"
 "  -i DEV        the device (required)\n"
 "  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
@@ -1028,6 +1031,75 @@ static void cmd_token(const char *what, const char *list)
 }
 
 /* ------------------------------------------------------------------ */
+/* piece SEQ                                                           */
+
+/*
+ * Waits for recovery frame SEQ of a ring in recovery (the one numbered
+ * SEQ that comes first) and sends a copy of it that disagrees: the first
+ * piece of the same old frame, but of a total 8 bytes larger, with the
+ * bytes the genuine frame carried. A member that takes the copy in place
+ * of the genuine frame cannot put that old frame together from the
+ * genuine pieces: it must keep its ring from installing (recov.c,
+ * vsync_recov_pending()) until a later recovery sends the frame again.
+ * Members that hold frame SEQ drop the copy as a duplicate.
+ */
+/* A message frame's headers, as kernel/ring.h's VSYNC_FRAME_FIXED. */
+#define FRAME_FIXED	(sizeof(struct vsync_hdr) + sizeof(struct vsync_mcast))
+
+static void cmd_piece(uint64_t want)
+{
+	int64_t deadline = now_ms() + opt_wait_ms;
+	unsigned int off, total, ents, n;
+	const struct vsync_recov *grc;
+	const struct vsync_mcast *old;
+	const struct vsync_mcast *m;
+	uint8_t buf[FRAME_MAX];
+	struct vsync_recov *rc;
+	struct frame f;
+	ssize_t len;
+
+	while ((len = recv_frame(buf, deadline)) > 0) {
+		m = (const void *)(buf + sizeof(struct vsync_hdr));
+		if (is_mcast(buf, len) &&
+		    ntohs(m->flags) & VSYNC_MF_RECOVERY &&
+		    be64toh(m->seq) == want &&
+		    (size_t)len >= FRAME_FIXED + sizeof(*grc) +
+				   sizeof(*old) &&
+		    ntohl(((const struct vsync_hdr *)buf)->len) <= (size_t)len)
+			break;
+	}
+	if (len <= 0) {
+		fprintf(stderr, "vsync-wire: no recovery frame %llu on %s in %d ms\n",
+			(unsigned long long)want, opt_dev, opt_wait_ms);
+		exit(2);
+	}
+	len = ntohl(((const struct vsync_hdr *)buf)->len);
+	grc = (const void *)(buf + FRAME_FIXED);
+	old = (const void *)(grc + 1);
+	n = len - FRAME_FIXED - sizeof(*grc) - sizeof(*old);
+	off = ntohs(grc->piece_off);
+	total = ntohs(grc->piece_total);
+	ents = total ? total : n;
+	if (ents + 8 > 0xffff)
+		die("recovery frame %llu: an old frame of %u bytes",
+		    (unsigned long long)want, ents);
+
+	f.len = 0;
+	memcpy(put(&f, FRAME_FIXED), buf, FRAME_FIXED);
+	rc = put(&f, sizeof(*rc));
+	*rc = *grc;
+	rc->piece_off = 0;
+	rc->piece_total = htons(ents + 8);
+	memcpy(put(&f, sizeof(*old)), old, sizeof(*old));
+	memcpy(put(&f, n), old + 1, n);
+	finish(&f);
+	send_frame(f.b, f.len);
+	printf("recovery frame %llu: old frame %llu from %u, genuine piece %u+%u of %u, sent piece 0+%u of %u\n",
+	       (unsigned long long)want, (unsigned long long)be64toh(old->seq),
+	       ntohl(old->origin), off, n, total, n, ents + 8);
+}
+
+/* ------------------------------------------------------------------ */
 /* fuzz SEED N                                                         */
 
 static struct frame corpus[CORPUS_MAX];
@@ -1175,6 +1247,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[optind], "token") && optind + 2 <= argc &&
 		   optind + 3 >= argc) {
 		cmd_token(argv[optind + 1], argv[optind + 2]);
+	} else if (!strcmp(argv[optind], "piece") && optind + 2 == argc) {
+		cmd_piece(strtoull(argv[optind + 1], NULL, 0));
 	} else if (!strcmp(argv[optind], "fuzz") && optind + 3 == argc) {
 		cmd_fuzz(strtoul(argv[optind + 1], NULL, 0),
 			 strtol(argv[optind + 2], NULL, 0));
