@@ -58,10 +58,7 @@ do
 		-m $((COUNT * 4096))
 done
 node_start 3 -n 0 -S -v 3 -E
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "the nodes are not ready"
-wait_views 10000 1,2,3 "${nodes[@]}"
-check_err $? "no view of 1,2,3"
+nodes_in_view 1,2,3 "${nodes[@]}"
 log_test "a ring of three"
 [[ $RET -ne 0 ]] && tests_done
 
@@ -69,13 +66,10 @@ log_test "a ring of three"
 # 1. and 2. The filters; the stall rule; a recovery that stops at 99
 
 id=$(ring_id)
-seq=${id#*:}
-# The vsync header: type at 1, the ring id's seq at 16..23; a message
-# frame's own seq at 24..31.
 tc -n n3 -batch - <<-EOF
 	qdisc add dev eth0 clsact
-	filter add dev eth0 ingress prio 1 protocol 0x88b5 u32 match u8 1 0xff at 1 match u32 $((seq >> 32)) 0xffffffff at 16 match u32 $((seq & 0xffffffff)) 0xffffffff at 20 action drop
-	filter add dev eth0 ingress prio 2 protocol 0x88b5 u32 match u8 1 0xff at 1 match u32 0 0xffffffff at 24 match u32 100 0xffffffff at 28 action drop
+	filter add dev eth0 ingress prio 1 protocol 0x88b5 $(u32_ring_msgs "$id") action drop
+	filter add dev eth0 ingress prio 2 protocol 0x88b5 $(u32_msg_seq 100) action drop
 EOF
 check_err $? "cannot filter n3's traffic"
 nodes_go 1 2

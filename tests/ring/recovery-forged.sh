@@ -64,24 +64,18 @@ check_err $? "vsyncadm ring add failed"
 node_start 1 -n "$COUNT" -s 1300 -v 3 -Y -m $((COUNT * 4096))
 node_start 2 -n 0 -v 3 -w "$COUNT"
 node_start 3 -n 0 -v 3 -w "$COUNT"
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "the nodes are not ready"
-wait_views 10000 1,2,3 "${nodes[@]}"
-check_err $? "no view of 1,2,3"
+nodes_in_view 1,2,3 "${nodes[@]}"
 log_test "a ring of three"
 [[ $RET -ne 0 ]] && tests_done
 
 # ------------------------------------------------------------------
 # 1. n2 and n3 miss the ring's frames; n1 sends
 
-id=$(ring_id)
-seq=${id#*:}
-# The vsync header: type at 1, the ring id's seq at 16..23; a message
-# frame's own seq at 24..31. The forger's address at -8..-3 (the
-# Ethernet source, before the network header the filter starts at).
+# The forger's address at -8..-3: the Ethernet source, before the
+# network header the filter starts at.
 mac=$(ip netns exec n4 cat /sys/class/net/eth0/address)
 mac=${mac//:/}
-old_ring="protocol 0x88b5 u32 match u8 1 0xff at 1 match u32 $((seq >> 32)) 0xffffffff at 16 match u32 $((seq & 0xffffffff)) 0xffffffff at 20 action drop"
+old_ring="protocol 0x88b5 $(u32_ring_msgs "$(ring_id)") action drop"
 tc -n n2 -batch - <<-EOF &&
 	qdisc add dev eth0 clsact
 	filter add dev eth0 ingress prio 1 $old_ring
@@ -90,7 +84,7 @@ tc -n n3 -batch - <<-EOF
 	qdisc add dev eth0 clsact
 	filter add dev eth0 ingress prio 1 $old_ring
 	filter add dev eth0 ingress prio 2 protocol 0x88b5 u32 match u32 0x${mac:0:8} 0xffffffff at -8 match u16 0x${mac:8:4} 0xffff at -4 action ok
-	filter add dev eth0 ingress prio 3 protocol 0x88b5 u32 match u8 1 0xff at 1 match u32 0 0xffffffff at 24 match u32 100 0xffffffff at 28 action drop
+	filter add dev eth0 ingress prio 3 protocol 0x88b5 $(u32_msg_seq 100) action drop
 EOF
 check_err $? "cannot filter n2's and n3's traffic"
 # sent_all: n1 ordered its COUNT messages (the logs are written at exit).

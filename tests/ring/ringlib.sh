@@ -185,6 +185,23 @@ require_u32()
 		skip_all "tc cannot filter with u32 here (CONFIG_NET_CLS_U32, CONFIG_NET_ACT_GACT)"
 }
 
+# u32_ring_msgs ID: the u32 match of the message frames of ring ID
+# (REP:SEQ): in the vsync header, the type at 1 and the ring id's seq at
+# 16..23. For the tests whose tc filters read vsync headers (require_u32).
+u32_ring_msgs()
+{
+	local seq=${1#*:}
+
+	echo "u32 match u8 1 0xff at 1 match u32 $((seq >> 32)) 0xffffffff at 16 match u32 $((seq & 0xffffffff)) 0xffffffff at 20"
+}
+
+# u32_msg_seq N: the u32 match of message frames numbered N (of any
+# ring; the frame's own seq at 24..31), N below 2^32.
+u32_msg_seq()
+{
+	echo "u32 match u8 1 0xff at 1 match u32 0 0xffffffff at 24 match u32 $1 0xffffffff at 28"
+}
+
 # bundles_off: the module sends frames one by one until the test ends
 # (module parameter bundle=0; set back at cleanup). For tests that must
 # see every frame on the wire: a tc filter sees a bundle's first frame.
@@ -627,6 +644,19 @@ views_are()
 		[[ -z $id || $id == "${v%% *}" ]] || return 1
 		id=${v%% *}
 	done
+}
+
+# nodes_in_view MEMBERS I...: the nodes I... started (nodes_ready) and
+# in one regular view of MEMBERS; check_err otherwise.
+nodes_in_view()
+{
+	local want=$1
+
+	shift
+	nodes_ready 30000 "$@"
+	check_err $? "the nodes are not ready"
+	wait_views 10000 "$want" "$@"
+	check_err $? "no view of $want"
 }
 
 # wait_views MS MEMBERS I...: wait until views_are MEMBERS I...
