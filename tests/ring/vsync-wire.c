@@ -125,7 +125,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 "usage: vsync-wire [options] frames COUNT | bad | split ID=HWADDR,... |\n"
-"       token ahead | token behind ID,... | fuzz SEED N | piece SEQ\n"
+"       token ahead | token behind ID,... | piece SEQ | fuzz SEED N\n"
 "  -i DEV        the device (required)\n"
 "  -e ETHERTYPE  the ring's EtherType (default 0x88B5)\n"
 "  -w MS         wait at most MS for frames (default 5000); fuzz: collect\n"
@@ -1033,6 +1033,9 @@ static void cmd_token(const char *what, const char *list)
 /* ------------------------------------------------------------------ */
 /* piece SEQ                                                           */
 
+/* A message frame's headers, as kernel/ring.h's VSYNC_FRAME_FIXED. */
+#define FRAME_FIXED	(sizeof(struct vsync_hdr) + sizeof(struct vsync_mcast))
+
 /*
  * Waits for recovery frame SEQ of a ring in recovery (the one numbered
  * SEQ that comes first) and sends a copy of it that disagrees: the first
@@ -1043,9 +1046,6 @@ static void cmd_token(const char *what, const char *list)
  * vsync_recov_pending()) until a later recovery sends the frame again.
  * Members that hold frame SEQ drop the copy as a duplicate.
  */
-/* A message frame's headers, as kernel/ring.h's VSYNC_FRAME_FIXED. */
-#define FRAME_FIXED	(sizeof(struct vsync_hdr) + sizeof(struct vsync_mcast))
-
 static void cmd_piece(uint64_t want)
 {
 	int64_t deadline = now_ms() + opt_wait_ms;
