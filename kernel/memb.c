@@ -521,7 +521,15 @@ void vsync_memb_rcv_join(struct vsync_ring *r, struct sk_buff *skb)
 		for (i = 0; i < np; i++)
 			if (vsync_set_find(jfail, nf, jproc[i]) < 0)
 				jlive[nj++] = jproc[i];
-		if (vsync_set_eq(jlive, nj, r->new_memb, r->n_new))
+		/*
+		 * A join sent before the agreement names no ring seq as high
+		 * as the new ring's: a late copy. One that does comes from a
+		 * member that went back to gather since (the stall rule, a
+		 * lost token), even with the same members: ignored, it made
+		 * that member fail the others and form a ring alone.
+		 */
+		if (vsync_set_eq(jlive, nj, r->new_memb, r->n_new) &&
+		    be64_to_cpu(j->max_ring_seq) < r->new_id.seq)
 			goto drop_quiet;	/* a late copy of the agreement */
 		vsync_dbg(r, "join from %u aborts state %d\n", s,
 			  r->state);
