@@ -56,10 +56,7 @@ do
 		-m $((COUNT * (SIZE + 1024))) -F
 done
 node_start 4 -n 1 -s "$SIZE" -v 4 -Y -E
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "the nodes are not ready"
-wait_views 10000 1,2,3,4 "${nodes[@]}"
-check_err $? "no view of 1,2,3,4"
+nodes_in_view 1,2,3,4 "${nodes[@]}"
 log_test "a ring of four"
 [[ $RET -ne 0 ]] && tests_done
 

@@ -43,10 +43,7 @@ for i in "${nodes[@]}"
 do
 	node_start "$i" -n 0 -v "$N"
 done
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "no ring of $N"
-wait_views 5000 "$(seq_list 1 "$N")" "${nodes[@]}"
-check_err $? "no common view of $N"
+nodes_in_view "$(seq_list 1 "$N")" "${nodes[@]}"
 log_test "a ring of $N forms"
 
 for round in 1 2 3

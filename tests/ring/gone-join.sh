@@ -64,10 +64,7 @@ check_err $? "vsyncadm ring add failed"
 node_start 1 -g a -n 0
 node_start 2 -g a -n 0
 node_start 3 -g a -n 1 -S -J gone -Y
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "the members of group a are not ready"
-wait_views 10000 1,2,3 "${nodes[@]}"
-check_err $? "no view of 1,2,3 in group a"
+nodes_in_view 1,2,3 "${nodes[@]}"
 log_test "a ring of three, a member of group a on each node"
 [[ $RET -ne 0 ]] && tests_done
 

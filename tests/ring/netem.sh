@@ -49,10 +49,7 @@ do
 	node_start "$i" -n "$COUNT" -s 16,200,1400,3000,64,9000,20000,100 \
 		-v "$N" -Y -E
 done
-nodes_ready 30000 "${nodes[@]}"
-check_err $? "no ring of $N"
-wait_views 5000 "$all" "${nodes[@]}"
-check_err $? "the nodes disagree on the view"
+nodes_in_view "$all" "${nodes[@]}"
 log_test "$N nodes form one ring"
 if [[ $RET -ne 0 ]]; then
 	ring_stats "${nodes[@]}"

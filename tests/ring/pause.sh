@@ -144,10 +144,7 @@ for i in "${members[@]}"
 do
 	node_start "$i" -n inf -r 100 -s 64,1000 -E -v 3 -Y
 done
-nodes_ready 30000 "${members[@]}"
-check_err $? "the nodes did not start"
-wait_views 5000 1,2,3 "${members[@]}"
-check_err $? "the nodes disagree on the view"
+nodes_in_view 1,2,3 "${members[@]}"
 nodes_go "${members[@]}"
 pause_rounds traffic
 nodes_stop "${members[@]}"

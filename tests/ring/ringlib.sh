@@ -623,10 +623,7 @@ ring_traffic()
 		node_start "$i" -n inf -r "${RATE:-100}" \
 			-s 64,500,1500,3000,16 -v "$#" -Y -E "${safe[@]}"
 	done
-	nodes_ready 30000 "$@"
-	check_err $? "no ring of $#"
-	wait_views 5000 "$list" "$@"
-	check_err $? "the nodes disagree on the view"
+	nodes_in_view "$list" "$@"
 	return "$RET"
 }
 

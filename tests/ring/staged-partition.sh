@@ -22,8 +22,7 @@ ring_add 3
 for i in "${nodes[@]}"; do
 	node_start "$i" -n inf -r 100 -s 64,500,1500,3000,16 -v 4 -Y -E
 done
-nodes_ready 30000 "${nodes[@]}"; check_err $? "no ring of 4"
-wait_views 5000 1,2,3,4 "${nodes[@]}"; check_err $? "views"
+nodes_in_view 1,2,3,4 "${nodes[@]}"
 log_test "ring of 4"
 nodes_go "${nodes[@]}"
 msleep 1000
