@@ -20,6 +20,8 @@
 #   node_start I ARGS...    a vsync-node in nI, logging to $RING_WORK/log.I
 #   nodes_ready/go/stop/wait/kill
 #   wait_views MS MEMBERS I...   until nodes I... have that regular view
+#   nodes_in_view MEMBERS I...   nodes_ready, then wait_views, check_err
+#   u32_ring_msgs ID / u32_msg_seq N   tc u32 matches of vsync frames
 #   ring_show_check MEMBERS I... "vsyncadm -j ring show" agrees everywhere
 #   check_logs [OPTS] I...  tests/ring/check-logs on the nodes' logs
 #

@@ -1059,13 +1059,14 @@ static void cmd_piece(uint64_t want)
 	ssize_t len;
 
 	while ((len = recv_frame(buf, deadline)) > 0) {
+		size_t hlen = ntohl(((const struct vsync_hdr *)buf)->len);
+
 		m = (const void *)(buf + sizeof(struct vsync_hdr));
 		if (is_mcast(buf, len) &&
 		    ntohs(m->flags) & VSYNC_MF_RECOVERY &&
 		    be64toh(m->seq) == want &&
-		    (size_t)len >= FRAME_FIXED + sizeof(*grc) +
-				   sizeof(*old) &&
-		    ntohl(((const struct vsync_hdr *)buf)->len) <= (size_t)len)
+		    hlen >= FRAME_FIXED + sizeof(*grc) + sizeof(*old) &&
+		    hlen <= (size_t)len)
 			break;
 	}
 	if (len <= 0) {
